@@ -1,0 +1,1 @@
+"""identidock_fn's command line: run the stack locally, deploy it, benchmark it."""

@@ -1,0 +1,4 @@
+from identidock_fn.cli import cli
+
+if __name__ == "__main__":
+    cli()
