@@ -10,8 +10,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint system-deps venv clean
 
-run: venv
-	$(PY) -m dnmonster --host 127.0.0.1 --port 8080
+# dnmonster, redis-server and `chalice local` on http://127.0.0.1:8000/; Ctrl-C stops them all.
+run: system-deps venv
+	$(PY) -m identidock_fn up
 
 test: system-deps venv lint
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; exit 0; fi; exit $$rc

@@ -1,0 +1,27 @@
+"""identidock as Chalice Lambda handlers: routes only; the work is in chalicelib/."""
+
+from chalice import Chalice
+
+from chalicelib import views
+from chalicelib.middleware import handle_http
+from chalicelib.startup import cold_start
+
+app = Chalice(app_name="identidock-fn")
+# `*/*` makes AWS API Gateway decode our base64 PNG whatever the first Accept value (browsers'
+# <img> requests start with image/avif or image/webp); `image/*` and `text/*` cover gateways
+# such as LocalStack that skip a `*/*` entry. Text bodies are never base64 (see responses.py).
+app.api.binary_types = ["*/*", "image/*", "text/*"]
+app.register_middleware(handle_http, "http")
+
+cold_start()
+
+
+# Any Content-Type reaches the view, which answers a non-form POST body with a friendly 400 page.
+@app.route("/", methods=["GET", "POST"], content_types=["*/*"])
+def index():
+    return views.page(app.current_request)
+
+
+@app.route("/monster/{name}", methods=["GET"])
+def monster(name):
+    return views.monster(app.current_request, name)

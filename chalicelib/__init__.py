@@ -1,0 +1,1 @@
+"""Everything the identidock Lambda runs; `app.py` holds only the routes."""

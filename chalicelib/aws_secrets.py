@@ -1,0 +1,89 @@
+"""The salt and the Redis AUTH token, from the environment or from AWS.
+
+Values fetched with boto3 (SSM SecureString, Secrets Manager) are cached for the life of the
+process, i.e. read once per Lambda cold start; a failed fetch is not cached, so the next request
+tries again. boto3 is imported only when needed: the Lambda runtime provides it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from chalicelib.config import Settings
+
+#: The book's salt: used only outside production, and the start-up log says so.
+DEV_SALT = "UNIQUE_SALT"
+
+
+class SecretUnavailable(RuntimeError):
+    """A secret the function needs is missing or could not be fetched."""
+
+
+def _client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
+
+
+@functools.lru_cache(maxsize=8)
+def ssm_secure_string(name: str) -> str:
+    """The decrypted value of an SSM parameter."""
+    try:
+        answer = _client("ssm").get_parameter(Name=name, WithDecryption=True)
+    except Exception as error:  # botocore raises many unrelated classes
+        raise SecretUnavailable(f"cannot read SSM parameter {name}: {error}") from error
+    return answer["Parameter"]["Value"]
+
+
+@functools.lru_cache(maxsize=8)
+def secret_string(secret_id: str) -> str:
+    """A Secrets Manager secret: a plain string, or JSON with a `token` or `password` key."""
+    try:
+        raw = _client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+    except Exception as error:
+        raise SecretUnavailable(f"cannot read secret {secret_id}: {error}") from error
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return raw
+    if isinstance(parsed, dict):
+        for key in ("token", "password", "auth_token"):
+            if isinstance(parsed.get(key), str):
+                return parsed[key]
+        raise SecretUnavailable(f"secret {secret_id} has no token or password key")
+    return raw
+
+
+def salt_source(settings: Settings) -> str:
+    """Where the salt comes from: env, ssm, dev-default or missing."""
+    if settings.salt:
+        return "env"
+    if settings.salt_param:
+        return "ssm"
+    return "missing" if settings.require_salt else "dev-default"
+
+
+def resolve_salt(settings: Settings) -> str:
+    """The salt, or SecretUnavailable when a production stage has none configured."""
+    source = salt_source(settings)
+    if source == "env":
+        return settings.salt or ""
+    if source == "ssm":
+        return ssm_secure_string(settings.salt_param or "")
+    if source == "dev-default":
+        return DEV_SALT
+    raise SecretUnavailable(
+        "no salt configured: set IDENTIDOCK_SALT or IDENTIDOCK_SALT_PARAM "
+        f"(stage {settings.stage!r} refuses the development default)"
+    )
+
+
+def resolve_redis_token(settings: Settings) -> str | None:
+    """The Redis AUTH token, or None when Redis has no password."""
+    if settings.redis_auth_token:
+        return settings.redis_auth_token
+    if settings.redis_auth_secret_id:
+        return secret_string(settings.redis_auth_secret_id)
+    return None

@@ -1,0 +1,87 @@
+"""JSON-lines logging to stdout: one line per request, plus start-up and error events.
+
+The per-request record lives in a ContextVar so that code deep in a request (the image service)
+can fill in the cache result and dnmonster time without passing it around.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+_logger = logging.getLogger("identidock")
+
+
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is at the time (not the one at start-up)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def _ensure_handler() -> None:
+    # Our own stdout handler (the Lambda runtime's root logger drops INFO), not propagated so a
+    # root handler set up by `chalice local` does not print each line twice.
+    if not _logger.handlers:
+        handler = _StdoutHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        _logger.addHandler(handler)
+        _logger.setLevel(logging.INFO)
+        _logger.propagate = False
+
+
+def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Write one JSON line: {"event": ..., **fields}."""
+    _ensure_handler()
+    _logger.log(level, json.dumps({"event": event, **fields}, default=str, sort_keys=False))
+
+
+@dataclass
+class RequestRecord:
+    route: str
+    method: str
+    started: float = field(default_factory=time.perf_counter)
+    cache: str = "bypass"  # hit, miss, bypass (cache not consulted) or error (cache failed)
+    dnmonster_ms: float | None = None
+
+    def add_dnmonster_ms(self, ms: float) -> None:
+        self.dnmonster_ms = round((self.dnmonster_ms or 0.0) + ms, 2)
+
+
+_current: ContextVar[RequestRecord | None] = ContextVar("identidock_request", default=None)
+
+
+def start_request(route: str, method: str) -> RequestRecord:
+    record = RequestRecord(route=route, method=method)
+    _current.set(record)
+    return record
+
+
+def current_request() -> RequestRecord | None:
+    return _current.get()
+
+
+def finish_request(record: RequestRecord, status: int, request_id: str | None = None) -> None:
+    """Write the request's one log line and forget the record."""
+    total_ms = round((time.perf_counter() - record.started) * 1000, 2)
+    log_event(
+        "request",
+        route=record.route,
+        method=record.method,
+        status=status,
+        cache=record.cache,
+        dnmonster_ms=record.dnmonster_ms,
+        total_ms=total_ms,
+        request_id=request_id,
+    )
+    _current.set(None)

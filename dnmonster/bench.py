@@ -1,0 +1,196 @@
+"""`python -m dnmonster.bench`: how fast dnmonster draws, in process and over HTTP.
+
+(a) render + PNG encode at size 80 for distinct 64-hex names in this process (one core), against
+    the literal reference implementation measured in the same run;
+(b) a real `python -m dnmonster` server loaded by wrk with distinct 64-hex names per request at 1, 8
+    and 32 connections, against the same server answering /health (no drawing), and the original's
+    published figures. wrk's own CPU use is reported to show it is not the bottleneck.
+"""
+
+import argparse
+import hashlib
+import json
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from dnmonster.config import default_workers
+from dnmonster.png import monster_png
+from dnmonster.reference import draw_rgba, load_families
+from dnmonster.render import draw_monster
+from dnmonster.sprites import DEFAULT_PACK, load_pack
+
+SIZE = 80
+CONNECTIONS = (1, 8, 32)
+ORIGINAL_RPS = {1: 1400, 8: 1480, 32: 1560}  # amouat/dnmonster 1.0 on this machine kind
+
+# Per wrk thread: a random 48-hex prefix plus a 16-hex counter, so every request's name is new.
+WRK_SCRIPT = """
+local counter = 0
+local prefix = ""
+local path_tail = "?size=%d"
+init = function(args)
+  math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
+  for i = 1, 48 do prefix = prefix .. string.format("%%x", math.random(0, 15)) end
+end
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", "/monster/" .. prefix .. string.format("%%016x", counter) .. path_tail)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "errors": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+HEALTH_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def hex_names(count: int, salt: str) -> list[str]:
+    return [hashlib.sha256(f"{salt}{n}".encode()).hexdigest() for n in range(count)]
+
+
+def in_process(sprites: Path, images: int, reference_images: int) -> dict[str, float]:
+    """Images per second for the fast path and for the literal reference."""
+    pack = load_pack(sprites)
+    names = hex_names(images, "fast")
+    start = time.perf_counter()
+    for name in names:
+        monster_png(draw_monster(name, pack), SIZE)
+    fast = images / (time.perf_counter() - start)
+    families = load_families(sprites)
+    names = hex_names(reference_images, "reference")
+    start = time.perf_counter()
+    for name in names:
+        draw_rgba(name, SIZE, families)
+    reference = reference_images / (time.perf_counter() - start)
+    return {"fast": fast, "reference": reference}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_wrk(url: str, script: Path, connections: int, duration: float) -> dict[str, float]:
+    """One wrk run (one thread): req/s, p50/p99 in ms, and wrk's CPU share of one core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    out = subprocess.run(
+        [
+            "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s",
+            "--timeout", "10s", "-s", str(script), url,
+        ],
+        capture_output=True, text=True, check=True, timeout=duration + 60,
+    ).stdout  # fmt: skip
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = [x for x in out.splitlines() if x.startswith("{")][-1]
+    stats = json.loads(line)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "rps": stats["requests"] / (stats["duration_us"] / 1e6),
+        "p50_ms": stats["p50_us"] / 1000,
+        "p99_ms": stats["p99_us"] / 1000,
+        "errors": stats["errors"],
+        "wrk_cpu": cpu / wall,
+    }
+
+
+def over_http(
+    sprites: Path, workers: int, connections: Sequence[int], duration: float
+) -> list[dict[str, float]]:
+    from mirakuru import OutputExecutor  # dev dependency: the container never runs the bench
+
+    port = _free_port()
+    server = OutputExecutor(
+        [
+            sys.executable, "-m", "dnmonster", "--host", "127.0.0.1", "--port", str(port),
+            "--sprites", str(sprites), "--workers", str(workers),
+        ],
+        banner="dnmonster ready on",
+        timeout=60,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    results = []
+    with tempfile.TemporaryDirectory() as tmp, server:
+        monsters = Path(tmp, "monsters.lua")
+        monsters.write_text(WRK_SCRIPT % SIZE)
+        health = Path(tmp, "health.lua")
+        health.write_text(HEALTH_SCRIPT)
+        run_wrk(base + "/", monsters, 8, 1)  # warm-up: workers' caches and code paths
+        for conns in connections:
+            row = run_wrk(base + "/", monsters, conns, duration)
+            base_row = run_wrk(base + "/health", health, conns, duration)
+            row["connections"] = conns
+            row["health_rps"] = base_row["rps"]
+            results.append(row)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dnmonster.bench", description=__doc__)
+    parser.add_argument("--sprites", type=Path, default=DEFAULT_PACK, help="sprite pack JSON")
+    parser.add_argument("--images", type=int, default=5000, help="in-process images (fast path)")
+    parser.add_argument("--reference-images", type=int, default=100, help="reference images")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
+    parser.add_argument("--workers", type=int, default=default_workers(), help="server workers")
+    parser.add_argument(
+        "--connections", type=int, nargs="+", default=list(CONNECTIONS), help="wrk concurrency"
+    )
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("bench: wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 2
+
+    print(f"dnmonster bench: sprites {args.sprites}, {default_workers()} CPUs, size {SIZE}")
+    speed = in_process(args.sprites, args.images, args.reference_images)
+    print("(a) in process, one core, render + encode, distinct 64-hex names")
+    print(f"    dnmonster  {speed['fast']:>9,.0f} images/s  ({args.images} images)")
+    print(
+        f"    reference  {speed['reference']:>9,.0f} images/s  ({args.reference_images} images, "
+        f"literal port, draw only)  -> {speed['fast'] / speed['reference']:.0f}x"
+    )
+
+    rows = over_http(args.sprites, args.workers, args.connections, args.duration)
+    print(
+        f"(b) HTTP GET /monster/<distinct 64-hex>?size={SIZE}, {args.workers} workers, "
+        f"wrk 1 thread, {args.duration:g}s per run"
+    )
+    print(
+        "    conns    req/s   p50 ms   p99 ms  errors  wrk cpu  /health req/s  of /health  vs orig"
+    )
+    for row in rows:
+        conns = int(row["connections"])
+        original = ORIGINAL_RPS.get(conns)
+        vs = f"{row['rps'] / original:.2f}x" if original else "-"
+        print(
+            f"    {conns:>5} {row['rps']:>8,.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+            f"{int(row['errors']):>7} {row['wrk_cpu']:>7.0%} {row['health_rps']:>14,.0f} "
+            f"{row['rps'] / row['health_rps']:>10.0%} {vs:>8}"
+        )
+    print("    original (amouat/dnmonster 1.0, published): " + ", ".join(
+        f"{c} conns {r:,} req/s" for c, r in ORIGINAL_RPS.items()
+    ))  # fmt: skip
+    return 1 if any(row["errors"] for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Run LocalStack's Lambda functions as local Python processes, for machines without Docker."""

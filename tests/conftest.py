@@ -1,0 +1,66 @@
+"""Shared fixtures: real servers on free loopback ports, always stopped afterwards.
+
+Each server lives for one test module; the function-scoped fixture a test asks for restarts it if
+an earlier test stopped it, and empties Redis, so tests do not see each other's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TypeVar
+
+import pytest
+
+from identidock_fn.services import DnmonsterServer, ManagedServer, RedisServer
+from identidock_fn.services import free_port as _free
+
+Server = TypeVar("Server", bound=ManagedServer)
+
+
+def _serve(server: Server) -> Iterator[Server]:
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    return _free()
+
+
+@pytest.fixture(scope="module")
+def dnmonster_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnmonsterServer]:
+    yield from _serve(DnmonsterServer(workdir=tmp_path_factory.mktemp("dnmonster")))
+
+
+@pytest.fixture(scope="module")
+def redis_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    yield from _serve(RedisServer(workdir=tmp_path_factory.mktemp("redis")))
+
+
+@pytest.fixture(scope="module")
+def redis_tls_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    yield from _serve(RedisServer(tls=True, workdir=tmp_path_factory.mktemp("redis-tls")))
+
+
+@pytest.fixture
+def dnmonster_service(dnmonster_module: DnmonsterServer) -> DnmonsterServer:
+    """Our dnmonster over HTTP: `.url` is `http://127.0.0.1:PORT`."""
+    return dnmonster_module.start()
+
+
+@pytest.fixture
+def redis_service(redis_module: RedisServer) -> RedisServer:
+    """A plain, empty `redis-server`: `.url` is `redis://127.0.0.1:PORT/0`, `.client()`."""
+    redis_module.start().client().flushall()
+    return redis_module
+
+
+@pytest.fixture
+def redis_tls_service(redis_tls_module: RedisServer) -> RedisServer:
+    """An empty ElastiCache-like `redis-server`: TLS only (`rediss://`), `.password`, `.ca_file`."""
+    redis_tls_module.start().client().flushall()
+    return redis_tls_module

@@ -1,0 +1,255 @@
+"""The function against a real redis-server and a real dnmonster process.
+
+dnmonster calls are counted by a small real HTTP proxy (tests/unit/upstream_server.py) in front
+of the real dnmonster; the app's own Redis cache object exposes `attempts` (commands actually
+sent to Redis) and its circuit breaker's state.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from html import unescape
+from urllib.parse import urljoin
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.breaker import CircuitBreaker
+from chalicelib.cache import RedisCache, forget_cache, get_cache, make_redis_client
+from chalicelib.config import ENV_VARS, get_settings
+from chalicelib.dnmonster_client import DnmonsterClient
+from chalicelib.images import get_monster
+from chalicelib.png import is_complete_png
+from tests.unit.upstream_server import Answer, UpstreamServer
+
+pytestmark = pytest.mark.integration
+
+IMG = {"Accept": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"}
+PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+@pytest.fixture(autouse=True)
+def clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    forget_cache()
+    yield
+    forget_cache()
+
+
+@pytest.fixture
+def counted(dnmonster_service) -> Iterator[UpstreamServer]:
+    """The real dnmonster behind a counting proxy."""
+    with UpstreamServer(proxy_to=dnmonster_service.url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch, redis_service, counted: UpstreamServer) -> Client:
+    monkeypatch.setenv("REDIS_URL", redis_service.url)
+    monkeypatch.setenv("DNMONSTER_URL", counted.url)
+    with Client(app, stage_name="integration-test") as test_client:
+        yield test_client
+
+
+def app_redis_cache() -> RedisCache:
+    cache = get_cache(get_settings())
+    assert isinstance(cache, RedisCache)
+    return cache
+
+
+def fresh_name() -> str:
+    return secrets.token_hex(32)
+
+
+def real_png(dnmonster_url: str, name: str, size: int = 80) -> bytes:
+    with urllib.request.urlopen(f"{dnmonster_url}/monster/{name}?size={size}", timeout=10) as r:
+        return r.read()
+
+
+def test_whole_flow_page_then_image_then_cache_hit(
+    client: Client, counted: UpstreamServer, redis_service, dnmonster_service
+) -> None:
+    page = client.http.get("/?name=alice", headers=PAGE)
+    assert page.status_code == 200
+    src = unescape(re.search(r'<img src="([^"]*)"', page.body.decode()).group(1))
+    image_path = urljoin("/", src)
+    assert counted.calls == 1  # the page drew (and cached) the monster
+
+    first = client.http.get(image_path, headers=IMG)
+    second = client.http.get(image_path, headers=IMG)
+    assert first.status_code == second.status_code == 200
+    assert first.body == second.body == real_png(dnmonster_service.url, image_path.split("/")[-1])
+    assert counted.calls == 1  # both images came from Redis
+
+    keys = redis_service.client().keys("identidock:*")
+    assert len(keys) == 1
+    assert keys[0].startswith(b"identidock:v1:monster:80:")
+    ttl = redis_service.client().ttl(keys[0])
+    assert 0 < ttl <= 7 * 24 * 3600
+
+
+def test_twenty_concurrent_misses_make_one_dnmonster_call(
+    redis_service, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 simulated Lambda instances (threads, each with its own Redis connection pool, circuit
+    breaker and HTTP session, as separate instances would have) miss the same name at once."""
+    monkeypatch.setenv("REDIS_URL", redis_service.url)
+    settings = get_settings()
+    name = fresh_name()
+    barrier = threading.Barrier(20)
+    results: list[tuple[str, bytes]] = []
+    errors: list[BaseException] = []
+
+    def instance() -> None:
+        cache = RedisCache(make_redis_client(settings, None), CircuitBreaker(10))
+        client = DnmonsterClient(counted.url, 2, 10)
+        try:
+            barrier.wait(10)
+            monster = get_monster(name, settings, cache, client)
+            results.append((monster.cache, monster.png))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            cache.client.close()
+
+    threads = [threading.Thread(target=instance) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert len(results) == 20
+    assert counted.calls == 1
+    assert sorted(kind for kind, _ in results) == ["hit"] * 19 + ["miss"]
+    assert len({png for _, png in results}) == 1
+    assert is_complete_png(results[0][1])
+    assert not redis_service.client().keys("identidock:v1:lock:*")  # the lock was released
+
+
+def test_redis_stopped_mid_test_images_still_served_and_breaker_skips_redis(
+    client: Client, redis_service, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fail-open with bounded latency, shown without timing asserts: after the first failure
+    the breaker is open and later requests make no Redis attempt at all (the latencies are
+    printed for a human to look at)."""
+    monkeypatch.setenv("REDIS_BREAKER_RESET_SECONDS", "3600")  # stays open until we say so
+    cached = fresh_name()
+    assert client.http.get(f"/monster/{cached}", headers=IMG).status_code == 200
+    cache = app_redis_cache()
+    assert cache.breaker.state == "closed"
+
+    redis_service.stop()
+    latencies = []
+    started = time.perf_counter()
+    first = client.http.get(f"/monster/{fresh_name()}", headers=IMG)
+    latencies.append(time.perf_counter() - started)
+    assert first.status_code == 200
+    assert is_complete_png(first.body)
+    assert cache.breaker.state == "open"
+    attempts_when_opened = cache.attempts
+    calls_when_opened = counted.calls
+
+    for name in [cached] + [fresh_name() for _ in range(9)]:
+        started = time.perf_counter()
+        response = client.http.get(f"/monster/{name}", headers=IMG)
+        latencies.append(time.perf_counter() - started)
+        assert response.status_code == 200
+        assert is_complete_png(response.body)
+    assert cache.attempts == attempts_when_opened  # no Redis attempt while open
+    assert counted.calls == calls_when_opened + 10  # all drawn by dnmonster instead
+    print("latencies with Redis down (ms):", [round(s * 1000, 1) for s in latencies])
+
+    redis_service.start()
+    cache.breaker.reset_seconds = 0.05  # let a trial call through soon
+    for _ in range(100):  # bounded: the breaker closes after a successful trial
+        time.sleep(0.05)
+        response = client.http.get(f"/monster/{cached}", headers=IMG)
+        assert response.status_code == 200
+        if cache.breaker.state == "closed":
+            break
+    assert cache.breaker.state == "closed"
+    assert cache.attempts > attempts_when_opened
+
+
+def test_dnmonster_stopped_cached_images_still_served(
+    monkeypatch: pytest.MonkeyPatch, redis_service, dnmonster_service
+) -> None:
+    monkeypatch.setenv("REDIS_URL", redis_service.url)
+    monkeypatch.setenv("DNMONSTER_URL", dnmonster_service.url)
+    with Client(app, stage_name="integration-test") as client:
+        cached = fresh_name()
+        assert client.http.get(f"/monster/{cached}", headers=IMG).status_code == 200
+        dnmonster_service.stop()
+
+        again = client.http.get(f"/monster/{cached}", headers=IMG)
+        assert again.status_code == 200
+        assert is_complete_png(again.body)
+
+        missing = client.http.get(f"/monster/{fresh_name()}", headers=IMG)
+        assert missing.status_code == 503
+        assert missing.headers["Retry-After"] == "5"
+        assert missing.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+        page = client.http.get("/?name=nobody-cached-this", headers=PAGE)
+        assert page.status_code == 200
+        assert "could not draw this monster" in page.body.decode()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(content_type="text/html", body=b"<html>not a monster</html>"),
+        Answer(status=500, content_type="image/png", body=b"TypeError: at Object.<anonymous>"),
+        Answer(body=b"\x89PNG\r\n\x1a\n truncated"),
+    ],
+    ids=["html", "500-labelled-png", "truncated"],
+)
+def test_dnmonster_answering_garbage_is_502_and_nothing_is_cached(
+    monkeypatch: pytest.MonkeyPatch, redis_service, answer: Answer
+) -> None:
+    with UpstreamServer(answer) as garbage:
+        monkeypatch.setenv("REDIS_URL", redis_service.url)
+        monkeypatch.setenv("DNMONSTER_URL", garbage.url)
+        with Client(app, stage_name="integration-test") as client:
+            name = fresh_name()
+            for _ in range(2):
+                response = client.http.get(f"/monster/{name}", headers=IMG)
+                assert response.status_code == 502
+                assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert garbage.calls == 2  # nothing was cached, so both requests asked again
+    assert redis_service.client().keys("*") == []
+
+
+def test_redis_hanging_costs_one_timeout_then_the_breaker_skips_it(
+    client: Client, redis_service, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frozen redis-server (SIGSTOP: connections are accepted, nothing answers) is the slow
+    case: the first request waits for REDIS_TIMEOUT once, then requests skip Redis."""
+    monkeypatch.setenv("REDIS_BREAKER_RESET_SECONDS", "3600")
+    assert client.http.get(f"/monster/{fresh_name()}", headers=IMG).status_code == 200
+    cache = app_redis_cache()
+    os.kill(redis_service.pid, signal.SIGSTOP)
+    try:
+        latencies = []
+        for _ in range(5):
+            started = time.perf_counter()
+            response = client.http.get(f"/monster/{fresh_name()}", headers=IMG)
+            latencies.append(time.perf_counter() - started)
+            assert response.status_code == 200
+            assert is_complete_png(response.body)
+            if len(latencies) == 1:
+                assert cache.breaker.state == "open"
+                attempts_when_opened = cache.attempts
+        assert cache.attempts == attempts_when_opened
+        print("latencies with Redis frozen (ms):", [round(s * 1000, 1) for s in latencies])
+    finally:
+        os.kill(redis_service.pid, signal.SIGCONT)

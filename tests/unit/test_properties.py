@@ -1,0 +1,111 @@
+"""Property-based tests over arbitrary names: never a 5xx, never markup from the name."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.unit.gateway import gateway_event, invoke
+from tests.unit.upstream_server import UpstreamServer
+
+PAGE_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "main", "h1", "p", "form", "label",
+    "div", "input", "button", "figure", "img", "figcaption", "strong", "dl", "dt", "dd", "a",
+    "code",
+}  # fmt: skip
+
+names = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=0, max_size=260
+)
+hostile = st.sampled_from(["<", ">", '"', "'", "&", "<script>", "</textarea>", "&lt;", "\x00"])
+hostile_names = st.lists(st.one_of(names, hostile), max_size=8).map("".join)
+
+relaxed = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+class PageReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.input_value: str | None = None
+        self.alerts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        values = dict(attrs)
+        if tag == "input" and values.get("id") == "name":
+            self.input_value = values.get("value")
+        if values.get("role") == "alert":
+            self.alerts += 1
+
+
+@relaxed
+@given(name=st.one_of(names, hostile_names))
+def test_page_for_any_name(upstream: UpstreamServer, name: str) -> None:
+    event = gateway_event(headers={"Accept": "text/html"}, query={"name": [name]})
+    response = invoke(event)
+    assert response["statusCode"] in (200, 400)
+    reader = PageReader()
+    reader.feed(response["body"])
+    assert set(reader.tags) <= PAGE_TAGS
+    assert reader.tags.count("input") == 1
+    assert reader.tags.count("img") <= 1
+    assert reader.input_value == name
+    if response["statusCode"] == 400:
+        assert reader.alerts == 1
+        assert "img" not in reader.tags
+
+
+@relaxed
+@given(name=st.one_of(names, hostile_names))
+def test_posted_form_for_any_name(upstream: UpstreamServer, name: str) -> None:
+    event = gateway_event(
+        "POST",
+        headers={"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"},
+        body=("name=" + quote(name, safe="")).encode(),
+        base64_body=True,
+    )
+    response = invoke(event)
+    assert response["statusCode"] in (200, 400)
+    reader = PageReader()
+    reader.feed(response["body"])
+    assert set(reader.tags) <= PAGE_TAGS
+    assert reader.input_value == name
+
+
+@relaxed
+@given(name=st.one_of(names, hostile_names).filter(bool))
+def test_monster_for_any_name(upstream: UpstreamServer, name: str) -> None:
+    before = upstream.calls
+    event = gateway_event(
+        resource="/monster/{name}",
+        path="/monster/x",
+        path_parameters={"name": name},
+        headers={"Accept": "image/webp,*/*"},
+    )
+    response = invoke(event)
+    assert response["statusCode"] in (200, 400)
+    if response["statusCode"] == 400:
+        assert len(name) > 256
+        return
+    assert response["isBase64Encoded"] is True
+    if upstream.calls > before:  # not a cache hit: exactly one segment reached dnmonster
+        assert upstream.paths[-1] == f"/monster/{quote(name, safe='')}?size=80"
+
+
+@pytest.mark.parametrize("name", ["x?size=30000#", "../../health", "a/b", "%2F", " "])
+def test_tricky_names_stay_one_segment(upstream: UpstreamServer, name: str) -> None:
+    event = gateway_event(
+        resource="/monster/{name}",
+        path="/monster/x",
+        path_parameters={"name": name},
+        headers={"Accept": "*/*"},
+    )
+    assert invoke(event)["statusCode"] == 200
+    assert upstream.paths == [f"/monster/{quote(name, safe='')}?size=80"]

@@ -1,0 +1,112 @@
+"""A small real HTTP server on a free loopback port, standing in for dnmonster's answers.
+
+It answers what a test scripts (a valid PNG, HTML, a 500, a truncated PNG, a slow answer) or
+proxies to a real dnmonster, and it records every request path, so tests can count the calls
+dnmonster received. It is a real server over real sockets, not a mock.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import time
+import urllib.request
+import zlib
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def make_png(side: int = 12, rgb: tuple[int, int, int] = (200, 80, 40)) -> bytes:
+    """A valid RGBA PNG of side x side pixels in one colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    row = b"\x00" + bytes([*rgb, 255]) * side
+    header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * side))
+        + chunk(b"IEND", b"")
+    )
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    content_type: str = "image/png"
+    body: bytes = field(default_factory=make_png)
+    delay_seconds: float = 0.0
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that gave up (read timeout) closed its socket: expected in these tests
+
+
+class UpstreamServer:
+    """`answer` is used for every request unless `proxy_to` is set (then the real one answers)."""
+
+    def __init__(self, answer: Answer | None = None, proxy_to: str | None = None) -> None:
+        self.answer = answer or Answer()
+        self.proxy_to = proxy_to
+        self.paths: list[str] = []
+        self._lock = threading.Lock()
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def calls(self) -> int:
+        with self._lock:
+            return len(self.paths)
+
+    def __enter__(self) -> UpstreamServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def _respond(self, path: str) -> tuple[int, str, bytes, float]:
+        if self.proxy_to is not None:
+            with urllib.request.urlopen(self.proxy_to + path, timeout=10) as real:
+                return real.status, real.headers.get("Content-Type", ""), real.read(), 0.0
+        a = self.answer
+        return a.status, a.content_type, a.body, a.delay_seconds
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_GET(self) -> None:
+                with outer._lock:
+                    outer.paths.append(self.path)
+                status, content_type, body, delay = outer._respond(self.path)
+                if delay:
+                    time.sleep(delay)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
