@@ -106,9 +106,7 @@ def page(request: Request) -> Response:
             images.default_client(settings),
         )
     except DnmonsterError as problem:
-        log_event(
-            "dnmonster_error", level=logging.WARNING, status=problem.status, detail=str(problem)
-        )
+        _log_dnmonster_error(problem)
         message = "We could not draw this monster right now. Please try again in a moment."
         return _page(request, settings, name, 200, message)
     return _page(request, settings, name, salt=salt)
@@ -132,9 +130,7 @@ def monster(request: Request, name: str) -> Response:
             name, settings, images.default_cache(settings), images.default_client(settings)
         )
     except DnmonsterError as problem:
-        log_event(
-            "dnmonster_error", level=logging.WARNING, status=problem.status, detail=str(problem)
-        )
+        _log_dnmonster_error(problem)
         extra = {"Retry-After": RETRY_AFTER_SECONDS} if problem.status == 503 else None
         return text_error(problem.status, problem.message, extra)
     record = current_request()

@@ -96,7 +96,7 @@ def serve(settings: Settings) -> None:
         log_access=False,
         workers_kill_timeout=STOP_GRACE_SECONDS,
     )
-    pass  # TEMP os.register_at_fork(after_in_child=_default_signals_in_child)
+    os.register_at_fork(after_in_child=_default_signals_in_child)
     server.on_startup(
         lambda: threading.Thread(
             target=_announce_when_ready, args=(settings,), name="ready-probe", daemon=True

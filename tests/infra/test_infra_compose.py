@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 import yaml
+from mirakuru import HTTPExecutor
 
 from chalicelib.config import ENV_VARS
 from infra.package import PROJECT_DIR
@@ -185,3 +188,49 @@ def test_app_image_pins_chalice_as_requirements_dev_does():
     assert pinned, "chalice is not pinned in infra/app.Dockerfile"
     dev = (PROJECT_DIR / "requirements-dev.txt").read_text()
     assert f"chalice=={pinned.group(1)}" in dev.splitlines()
+
+
+# ------------------------------------------------------------------ the app image, run for real
+
+
+def image_files(destination: Path) -> None:
+    """Lay out the app image's /app in destination, as infra/app.Dockerfile's COPY lines do."""
+    (workdir,) = instructions(APP_DOCKERFILE, "WORKDIR")
+    for args in instructions(APP_DOCKERFILE, "COPY"):
+        source, target = args.split()
+        inside = destination / Path(target).relative_to(workdir)
+        if (PROJECT_DIR / source).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+            shutil.copytree(PROJECT_DIR / source, inside, ignore=ignore)
+        else:
+            inside.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT_DIR / source, inside)
+
+
+@pytest.mark.integration
+def test_the_app_image_files_serve_identidock_with_composes_environment(
+    tmp_path, free_port, dnmonster_service, redis_service
+):
+    """The image's files, CMD and Compose environment, with Compose's service names resolved to
+    real loopback servers: the page renders and a monster is drawn by dnmonster and cached."""
+    app = tmp_path / "app"
+    image_files(app)
+    env = dict(compose()["services"]["identidock"]["environment"])
+    env["DNMONSTER_URL"] = dnmonster_service.url
+    env["REDIS_URL"] = redis_service.url
+    (command,) = instructions(APP_DOCKERFILE, "CMD")
+    argv = json.loads(command)
+    argv[0] = str(BIN / "chalice")
+    argv[argv.index("--host") + 1] = "127.0.0.1"
+    argv[argv.index("--port") + 1] = str(free_port)
+    url = f"http://127.0.0.1:{free_port}"
+    server = HTTPExecutor(argv, url=f"{url}/", cwd=str(app), envvars=env, timeout=60)
+    with server:
+        page = requests.get(f"{url}/", timeout=10)
+        assert page.status_code == 200
+        assert page.headers["Content-Type"].startswith("text/html")
+        monster = requests.get(f"{url}/monster/compose-check", timeout=10)
+        assert monster.status_code == 200
+        assert monster.headers["Content-Type"] == "image/png"
+        assert monster.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert redis_service.client().dbsize() >= 1

@@ -90,6 +90,14 @@ def test_whole_flow_page_then_image_then_cache_hit(
     assert first.body == second.body == real_png(dnmonster_service.url, image_path.split("/")[-1])
     assert counted.calls == 1  # both images came from Redis
 
+    cache = app_redis_cache()
+    attempts = cache.attempts
+    etag = second.headers["ETag"]
+    revalidated = client.http.get(image_path, headers={**IMG, "If-None-Match": etag})
+    assert revalidated.status_code == 304
+    assert cache.attempts == attempts  # a 304 touches neither Redis...
+    assert counted.calls == 1  # ...nor dnmonster
+
     keys = redis_service.client().keys("identidock:*")
     assert len(keys) == 1
     assert keys[0].startswith(b"identidock:v1:monster:80:")

@@ -162,6 +162,16 @@ def test_configured_size_is_sent(
     assert upstream.paths == ["/monster/abc?size=120"]
 
 
+def test_original_dnmonster_contract_without_content_length(
+    client: Client, upstream: UpstreamServer
+) -> None:
+    upstream.answer = Answer(chunked=True)
+    response = client.http.get("/monster/abc", headers={"Accept": "*/*"})
+    assert response.status_code == 200
+    assert response.body == make_png()
+    assert response.headers["Content-Length"] == str(len(make_png()))
+
+
 def test_second_request_is_served_from_the_cache(client: Client, upstream: UpstreamServer) -> None:
     for _ in range(3):
         response = client.http.get("/monster/abc", headers={"Accept": "*/*"})

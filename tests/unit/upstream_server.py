@@ -39,6 +39,7 @@ class Answer:
     content_type: str = "image/png"
     body: bytes = field(default_factory=make_png)
     delay_seconds: float = 0.0
+    chunked: bool = False  # no Content-Length, like the original amouat/dnmonster:1.0
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -80,12 +81,11 @@ class UpstreamServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def _respond(self, path: str) -> tuple[int, str, bytes, float]:
+    def _respond(self, path: str) -> Answer:
         if self.proxy_to is not None:
             with urllib.request.urlopen(self.proxy_to + path, timeout=10) as real:
-                return real.status, real.headers.get("Content-Type", ""), real.read(), 0.0
-        a = self.answer
-        return a.status, a.content_type, a.body, a.delay_seconds
+                return Answer(real.status, real.headers.get("Content-Type", ""), real.read())
+        return self.answer
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         outer = self
@@ -97,14 +97,22 @@ class UpstreamServer:
             def do_GET(self) -> None:
                 with outer._lock:
                     outer.paths.append(self.path)
-                status, content_type, body, delay = outer._respond(self.path)
-                if delay:
-                    time.sleep(delay)
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
+                answer = outer._respond(self.path)
+                if answer.delay_seconds:
+                    time.sleep(answer.delay_seconds)
+                self.send_response(answer.status)
+                self.send_header("Content-Type", answer.content_type)
+                if answer.chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    for start in range(0, len(answer.body), 64):
+                        piece = answer.body[start : start + 64]
+                        self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                    self.wfile.write(b"0\r\n\r\n")
+                    return
+                self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(answer.body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
