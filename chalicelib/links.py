@@ -36,7 +36,8 @@ def page_links(
     base = relative_base(page_path)
     image = f"{base}monster/{name_hash}"
     share = f"{base}?name={quote(name, safe='')}"
-    origin = f"{proto or 'http'}://{host}" if host else ""
+    scheme = (proto or "http").split(",")[0].strip().lower()
+    origin = f"{scheme}://{host}" if host else ""
     path = page_path if page_path.startswith("/") else "/"
     return PageLinks(
         form_action=base,

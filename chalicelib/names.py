@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 MAX_FORM_BYTES = 8192
 
@@ -22,6 +22,18 @@ def check_name(name: str, max_chars: int) -> str:
     except UnicodeEncodeError:
         raise BadName("That name contains characters that cannot be encoded.") from None
     return name
+
+
+def path_name(segment: str) -> str:
+    """The `{name}` path parameter, percent-decoded exactly once.
+
+    API Gateway REST APIs (and LocalStack, chalice local and chalice.test.Client alike) hand the
+    Lambda path parameters still percent-encoded, so `/monster/a%2Fb` means the name `a/b`.
+    """
+    try:
+        return unquote(segment, errors="strict")
+    except UnicodeDecodeError:
+        raise BadName("The name in the URL is not valid percent-encoded UTF-8.") from None
 
 
 def form_name(body: bytes, content_type: str | None) -> str | None:

@@ -19,7 +19,7 @@ from chalicelib.dnmonster_client import DnmonsterError
 from chalicelib.hashing import name_hash
 from chalicelib.links import page_links, relative_base
 from chalicelib.logs import current_request, log_event
-from chalicelib.names import BadName, check_name, form_name
+from chalicelib.names import BadName, check_name, form_name, path_name
 from chalicelib.page import CONTENT_SECURITY_POLICY, DEFAULT_NAME, render_page
 from chalicelib.responses import (
     etag_matches,
@@ -119,7 +119,7 @@ def monster(request: Request, name: str) -> Response:
     except NotReady:
         return text_error(503, NOT_CONFIGURED, {"Retry-After": "60"})
     try:
-        check_name(name, MAX_MONSTER_NAME_CHARS)
+        name = check_name(path_name(name), MAX_MONSTER_NAME_CHARS)
     except BadName as problem:
         return text_error(400, str(problem))
     etag = monster_etag(settings.art_version, settings.size, name)

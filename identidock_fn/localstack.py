@@ -154,7 +154,10 @@ def up(ls: LocalStack, echo: Echo = click.echo) -> bool:
     if running_pid(ls) and healthy(ls):
         echo(f"LocalStack is already running at {ls.url}")
         return False
-    ensure_venv(ls, echo)
+    try:
+        ensure_venv(ls, echo)
+    except subprocess.CalledProcessError as error:
+        raise click.ClickException(f"installing LocalStack failed: {error}") from error
     for sub in ("tmp", "filesystem"):
         (ls.state_dir / sub).mkdir(parents=True, exist_ok=True)
     echo(f"starting LocalStack at {ls.url} (state in {ls.state_dir}, log {ls.log_file}) ...")

@@ -224,7 +224,7 @@ def test_the_app_image_files_serve_identidock_with_composes_environment(
     argv[argv.index("--host") + 1] = "127.0.0.1"
     argv[argv.index("--port") + 1] = str(free_port)
     url = f"http://127.0.0.1:{free_port}"
-    server = HTTPExecutor(argv, url=f"{url}/", cwd=str(app), envvars=env, timeout=60)
+    server = HTTPExecutor(argv, url=f"{url}/", method="GET", cwd=str(app), envvars=env, timeout=60)
     with server:
         page = requests.get(f"{url}/", timeout=10)
         assert page.status_code == 200

@@ -213,10 +213,17 @@ def test_stale_etag_gets_the_image(client: Client, upstream: UpstreamServer) -> 
 
 
 def test_name_is_one_path_segment_to_dnmonster(client: Client, upstream: UpstreamServer) -> None:
-    # chalice's local gateway hands the path segment over as sent; the client re-encodes it whole.
+    # The gateway hands the segment over still encoded; it is decoded once, re-encoded whole.
     response = client.http.get("/monster/x%3Fsize%3D30000%23", headers={"Accept": "*/*"})
     assert response.status_code == 200
-    assert upstream.paths == ["/monster/x%253Fsize%253D30000%2523?size=80"]
+    assert upstream.paths == ["/monster/x%3Fsize%3D30000%23?size=80"]
+
+
+def test_name_that_is_not_utf8_is_400(client: Client, upstream: UpstreamServer) -> None:
+    response = client.http.get("/monster/%FF%FE", headers={"Accept": "*/*"})
+    assert response.status_code == 400
+    assert b"percent-encoded UTF-8" in response.body
+    assert upstream.paths == []
 
 
 def test_too_long_monster_name_is_400(client: Client, upstream: UpstreamServer) -> None:
