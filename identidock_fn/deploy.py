@@ -309,10 +309,10 @@ def _deploy_aws(stage: str, region: str | None) -> str:
     return deploy_aws(stage, region=region, echo=click.echo)
 
 
-def _destroy_aws(stage: str, region: str | None) -> None:
+def _destroy_aws(stage: str, region: str | None, keep_salt: bool) -> None:
     from identidock_fn.aws_deploy import destroy_aws
 
-    destroy_aws(stage, region=region, echo=click.echo)
+    destroy_aws(stage, region=region, keep_salt=keep_salt, echo=click.echo)
 
 
 # -- the commands --------------------------------------------------------------------------------
@@ -357,10 +357,15 @@ def deploy(
 @target_option
 @stage_option
 @region_option
-def destroy(target: str, stage: str, region: str | None) -> None:
+@click.option(
+    "--keep-salt",
+    is_flag=True,
+    help="aws: keep the SSM salt, so a later deploy draws the same monsters for the same names",
+)
+def destroy(target: str, stage: str, region: str | None, keep_salt: bool) -> None:
     """Remove what deploy made."""
     if target == "aws":
-        _destroy_aws(stage, region)
+        _destroy_aws(stage, region, keep_salt)
         return
     destroy_localstack()
 
