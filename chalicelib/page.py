@@ -1,56 +1,28 @@
 """The HTML page: a form, the monster, a shareable link; no JavaScript and no external assets.
 
-Every value put into the page is HTML-escaped. The one inline stylesheet is allowed by its
-SHA-256 hash in the Content-Security-Policy, computed here at import.
+Every value put into the page is HTML-escaped. The one inline stylesheet (`page_style.py`) is
+allowed by its SHA-256 hash in the Content-Security-Policy, computed at import.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from html import escape
 from string import Template
 
 from chalicelib.links import PageLinks
+from chalicelib.page_style import STYLE, STYLE_HASH
+
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "DEFAULT_NAME",
+    "DISPLAY_PX",
+    "STYLE",
+    "display_px",
+    "render_page",
+]
 
 DEFAULT_NAME = "Joe Bloggs"
 DISPLAY_PX = 320  # the monster is scaled up to about this many CSS pixels, by a whole factor
-
-STYLE = """
-:root { color-scheme: light; --ink: #1f2328; --muted: #4a5360; --paper: #f6f7f9;
-  --card: #ffffff; --line: #c9ced6; --accent: #1d4ed8; --accent-ink: #ffffff;
-  --error-bg: #fdecec; --error-ink: #8a1c1c; }
-* { box-sizing: border-box; }
-html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5;
-  color: var(--ink); background: var(--paper); }
-body { margin: 0; padding: 1rem; }
-main { max-width: 40rem; margin: 0 auto; background: var(--card); border: 1px solid var(--line);
-  border-radius: 12px; padding: 1.25rem; }
-h1 { margin: 0 0 .25rem; font-size: 1.75rem; }
-.lede { margin: 0 0 1rem; color: var(--muted); }
-label { display: block; font-weight: 600; margin-bottom: .25rem; }
-.row { display: flex; flex-wrap: wrap; gap: .5rem; }
-input[type=text] { flex: 1 1 12rem; min-width: 0; font: inherit; padding: .6rem .7rem;
-  border: 1px solid var(--muted); border-radius: 8px; color: var(--ink); background: #fff; }
-button { font: inherit; font-weight: 600; padding: .6rem 1.1rem; border: 0; border-radius: 8px;
-  background: var(--accent); color: var(--accent-ink); cursor: pointer; }
-button:hover { background: #1e40af; }
-:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
-input[type=text]:focus-visible { outline-offset: 0; }
-.error { margin: 1rem 0 0; padding: .75rem 1rem; border-radius: 8px; background: var(--error-bg);
-  color: var(--error-ink); border: 1px solid #e5b4b4; }
-figure { margin: 1.5rem 0 1rem; text-align: center; }
-figure img { image-rendering: pixelated; image-rendering: crisp-edges; max-width: 100%;
-  height: auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
-figcaption { margin-top: .5rem; color: var(--muted); overflow-wrap: anywhere; }
-dl { margin: 0; }
-dt { font-weight: 600; margin-top: .75rem; }
-dd { margin: .15rem 0 0; overflow-wrap: anywhere; }
-a { color: var(--accent); }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
-"""
-
-STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode("utf-8")).digest()).decode("ascii")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; img-src 'self'; "
@@ -58,29 +30,40 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 
+# The form sends a GET (`./?name=...`, the shareable link): every page in the history is then a
+# GET, so Back and Forward just work (a POST result would need resubmitting, and the page is
+# no-store). POST / stays supported for clients that post. No maxlength on the input: a browser
+# would cut a pasted name short without a word, whereas the server answers a long one with a
+# message and keeps what was typed.
 _PAGE = Template(
     """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="description" content="Type a name and meet its monster.">
 <title>$title</title>
 <style>$style</style>
 </head>
 <body>
-<main>
+<main class="$main_class">
+<div class="intro">
 <h1>identidock</h1>
-<p class="lede">Type a name and meet its monster.</p>
-<form method="post" action="$form_action">
+<p class="lede">Type a name and meet its monster. The same name always brings the same one.</p>
+</div>
+<form method="get" action="$form_action">
 <label for="name">Name</label>
 <div class="row">
-<input id="name" name="name" type="text" value="$name" maxlength="$max_chars" required
- autocomplete="off" spellcheck="false">
+<input id="name" name="name" type="text" value="$name" required autocomplete="off"
+ spellcheck="false" aria-describedby="$described_by">
 <button type="submit">Show monster</button>
 </div>
+<p class="hint" id="name-hint">Any name up to $max_chars characters.</p>
 </form>
 $body
 </main>
+<p class="footer">Names are salted and SHA-256 hashed; dnmonster turns each hash into a
+ monster.</p>
 </body>
 </html>
 """
@@ -115,8 +98,10 @@ def render_page(
 ) -> str:
     """The whole page; with links it shows the monster, with error a friendly message."""
     parts = []
+    described_by = "name-hint"
     if error:
-        parts.append(f'<p class="error" role="alert">{escape(error)}</p>')
+        parts.append(f'<p class="error" id="name-error" role="alert">{escape(error)}</p>')
+        described_by = "name-error name-hint"
     if links is not None:
         parts.append(
             _MONSTER.substitute(
@@ -132,8 +117,10 @@ def render_page(
     return _PAGE.substitute(
         title=escape(title),
         style=STYLE,
+        main_class="with-monster" if links is not None else "",
         form_action=escape(form_action),
         name=escape(name),
+        described_by=described_by,
         max_chars=max_chars,
         body="\n".join(parts),
     )

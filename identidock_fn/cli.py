@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, str] = {
     "localstack": "identidock_fn.localstack:localstack_group",
     "deploy": "identidock_fn.deploy:deploy",
     "destroy": "identidock_fn.deploy:destroy",
+    "screenshot": "identidock_fn.screenshot:screenshot",
 }
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from identidock_fn.services import DnmonsterServer, ManagedServer, RedisServer
 from identidock_fn.services import free_port as _free
+from tests.unit.upstream_server import UpstreamServer
 
 Server = TypeVar("Server", bound=ManagedServer)
 
@@ -64,3 +65,26 @@ def redis_tls_service(redis_tls_module: RedisServer) -> RedisServer:
     """An empty ElastiCache-like `redis-server`: TLS only (`rediss://`), `.password`, `.ca_file`."""
     redis_tls_module.start().client().flushall()
     return redis_tls_module
+
+
+@pytest.fixture
+def clean_function_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No identidock variable leaks in from the shell; no cache or secret survives a test."""
+    from chalicelib import aws_secrets
+    from chalicelib.cache import forget_cache
+    from chalicelib.config import ENV_VARS
+
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    forget_cache()
+    aws_secrets.ssm_secure_string.cache_clear()
+    aws_secrets.secret_string.cache_clear()
+    yield
+    forget_cache()
+
+
+@pytest.fixture
+def counted(dnmonster_service: DnmonsterServer) -> Iterator[UpstreamServer]:
+    """The real dnmonster behind a small real HTTP proxy that counts the calls it receives."""
+    with UpstreamServer(proxy_to=dnmonster_service.url) as proxy:
+        yield proxy

@@ -14,7 +14,6 @@ import signal
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from html import unescape
 from urllib.parse import urljoin
 
@@ -23,33 +22,17 @@ from chalice.test import Client
 
 from app import app
 from chalicelib.breaker import CircuitBreaker
-from chalicelib.cache import RedisCache, forget_cache, get_cache, make_redis_client
-from chalicelib.config import ENV_VARS, get_settings
+from chalicelib.cache import RedisCache, get_cache, make_redis_client
+from chalicelib.config import get_settings
 from chalicelib.dnmonster_client import DnmonsterClient
 from chalicelib.images import get_monster
 from chalicelib.png import is_complete_png
 from tests.unit.upstream_server import Answer, UpstreamServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_function_state")]
 
 IMG = {"Accept": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"}
 PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-
-
-@pytest.fixture(autouse=True)
-def clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    forget_cache()
-    yield
-    forget_cache()
-
-
-@pytest.fixture
-def counted(dnmonster_service) -> Iterator[UpstreamServer]:
-    """The real dnmonster behind a counting proxy."""
-    with UpstreamServer(proxy_to=dnmonster_service.url) as proxy:
-        yield proxy
 
 
 @pytest.fixture

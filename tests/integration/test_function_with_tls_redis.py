@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -11,31 +10,14 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import aws_secrets
-from chalicelib.cache import RedisCache, forget_cache, get_cache
-from chalicelib.config import ENV_VARS, get_settings
+from chalicelib.cache import RedisCache, get_cache
+from chalicelib.config import get_settings
 from chalicelib.png import is_complete_png
 from tests.unit.upstream_server import UpstreamServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_function_state")]
 
 IMG = {"Accept": "image/webp,*/*"}
-
-
-@pytest.fixture(autouse=True)
-def clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    forget_cache()
-    aws_secrets.secret_string.cache_clear()
-    yield
-    forget_cache()
-
-
-@pytest.fixture
-def counted(dnmonster_service) -> Iterator[UpstreamServer]:
-    with UpstreamServer(proxy_to=dnmonster_service.url) as proxy:
-        yield proxy
 
 
 @pytest.fixture

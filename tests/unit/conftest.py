@@ -8,22 +8,12 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import aws_secrets
-from chalicelib.cache import forget_cache
-from chalicelib.config import ENV_VARS
 from tests.unit.upstream_server import UpstreamServer
 
 
 @pytest.fixture(autouse=True)
-def clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No identidock variable leaks in from the shell; no cache or secret survives a test."""
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    forget_cache()
-    aws_secrets.ssm_secure_string.cache_clear()
-    aws_secrets.secret_string.cache_clear()
-    yield
-    forget_cache()
+def clean_state(clean_function_state: None) -> None:
+    """Every unit test starts from clean configuration, cache and secrets."""
 
 
 @pytest.fixture
