@@ -5,13 +5,16 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := redis-server wrk
+# Debian packages: what `make run` needs, and what the test suites add (wrk for the bench test,
+# Debian's Chromium for the browser suite: Playwright's own browser download cannot work here).
+RUN_APT_PACKAGES := redis-server
+TEST_APT_PACKAGES := $(RUN_APT_PACKAGES) wrk chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint system-deps venv clean
+.PHONY: run test lint run-deps system-deps venv clean
 
 # dnmonster, redis-server and `chalice local` on http://127.0.0.1:8000/; Ctrl-C stops them all.
-run: system-deps venv
+run: run-deps venv
 	$(PY) -m identidock_fn up
 
 test: system-deps venv lint
@@ -21,13 +24,20 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# System packages the test suites drive for real (redis-server, wrk), installed only when missing.
-system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the given Debian packages that are missing (nothing when all are there).
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+endef
+
+run-deps:
+	$(call apt_install,$(RUN_APT_PACKAGES))
+
+system-deps:
+	$(call apt_install,$(TEST_APT_PACKAGES))
 
 venv: $(VENV)/.installed
 

@@ -30,11 +30,13 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 
-# The form sends a GET (`./?name=...`, the shareable link): every page in the history is then a
-# GET, so Back and Forward just work (a POST result would need resubmitting, and the page is
-# no-store). POST / stays supported for clients that post. No maxlength on the input: a browser
-# would cut a pasted name short without a word, whereas the server answers a long one with a
-# message and keeps what was typed.
+# The tab's icon is the monster itself, or the monster for "identidock" on a page without one
+# (without a <link rel=icon>, browsers ask for /favicon.ico, a route the app does not have, and
+# the CSP allows no data: URL). The form sends a GET (`./?name=...`, the shareable link): every
+# page in the history is then a GET, so Back and Forward just work (a POST result would need
+# resubmitting, and the page is no-store). POST / stays supported for clients that post. No
+# maxlength on the input: a browser would cut a pasted name short without a word, whereas the
+# server answers a long one with a message and keeps what was typed.
 _PAGE = Template(
     """<!doctype html>
 <html lang="en">
@@ -43,6 +45,7 @@ _PAGE = Template(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="description" content="Type a name and meet its monster.">
 <title>$title</title>
+<link rel="icon" href="$icon">
 <style>$style</style>
 </head>
 <body>
@@ -118,6 +121,7 @@ def render_page(
         title=escape(title),
         style=STYLE,
         main_class="with-monster" if links is not None else "",
+        icon=escape(links.image if links is not None else f"{form_action}monster/identidock"),
         form_action=escape(form_action),
         name=escape(name),
         described_by=described_by,

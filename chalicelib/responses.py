@@ -9,6 +9,7 @@ request's Accept header; only the PNG is base64-encoded, for the gateway to deco
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any
 
 from chalice import Response
@@ -42,17 +43,17 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def png_response(png: bytes, etag: str) -> Response:
-    return Response(
-        body=png,
-        status_code=200,
-        headers={
-            "Content-Type": "image/png",
-            "Content-Length": str(len(png)),
-            "ETag": etag,
-            "Cache-Control": IMAGE_CACHE_CONTROL,
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    headers = {
+        "Content-Type": "image/png",
+        "ETag": etag,
+        "Cache-Control": IMAGE_CACHE_CONTROL,
+        "X-Content-Type-Options": "nosniff",
+    }
+    # `chalice local` (the chalice CLI sets AWS_CHALICE_CLI_MODE) always writes its own
+    # Content-Length; a second one makes strict HTTP parsers reject the response.
+    if os.environ.get("AWS_CHALICE_CLI_MODE") != "true":
+        headers["Content-Length"] = str(len(png))
+    return Response(body=png, status_code=200, headers=headers)
 
 
 def not_modified(etag: str) -> TextResponse:

@@ -153,12 +153,14 @@ def take_screenshots(
             src = image.evaluate("img => img.complete && img.naturalWidth > 0 && img.currentSrc")
             if not src:
                 raise RuntimeError(f"the monster on {url} did not load")
-            monster = page.request.get(src).body()
             png = page.screenshot(full_page=True, animations="disabled")
+            monster = page.goto(src)  # as the browser fetches it (strict HTTP clients may differ)
+            if monster is None or not monster.ok:
+                raise RuntimeError(f"{src} did not answer the monster")
             path = screenshot_path(out_dir, device)
             facts = {
                 FACT_PAGE: page_fingerprint(),
-                FACT_MONSTER: hashlib.sha256(monster).hexdigest(),
+                FACT_MONSTER: hashlib.sha256(monster.body()).hexdigest(),
             }
             _save_with_facts(png, path, facts)
             saved.append(path)
@@ -174,9 +176,12 @@ class UpStack(ManagedServer):
 
     name = "identidock-up"
 
-    def __init__(self, *, up_args: tuple[str, ...] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *, up_args: tuple[str, ...] = (), env: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.up_args = up_args
+        self.env = dict(env or {})
 
     @property
     def url(self) -> str:
@@ -196,7 +201,7 @@ class UpStack(ManagedServer):
             status=ANY_HTTP_STATUS,
             request_timeout=5,
             cwd=str(PROJECT_ROOT),
-            envvars={"PYTHONUNBUFFERED": "1"},
+            envvars={"PYTHONUNBUFFERED": "1", **self.env},
             timeout=self.start_timeout,
             **output,
         )
@@ -230,11 +235,14 @@ def screenshot(url: str | None, name: str | None, out_dir: Path) -> None:
 
     from playwright.sync_api import sync_playwright
 
+    from chalicelib.aws_secrets import DEV_SALT  # what `make run` uses: the book's salt
+
     query = f"?name={quote(name, safe='')}" if name else ""
     with contextlib.ExitStack() as stack:
         if url is None:
             click.echo("starting the stack (python -m identidock_fn up) ...", err=True)
-            url = stack.enter_context(UpStack(port=_port_for_readme())).url + "/"
+            up = UpStack(port=_port_for_readme(), env={"IDENTIDOCK_SALT": DEV_SALT})
+            url = stack.enter_context(up).url + "/"
         profiles = stack.enter_context(tempfile.TemporaryDirectory(prefix="identidock-shots-"))
         playwright = stack.enter_context(sync_playwright())
         try:

@@ -7,12 +7,14 @@ an earlier test stopped it, and empties Redis, so tests do not see each other's 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
 from identidock_fn.services import DnmonsterServer, ManagedServer, RedisServer
 from identidock_fn.services import free_port as _free
+from tests.e2e.stack import cli_env, processes_under, run_cli
 from tests.unit.upstream_server import UpstreamServer
 
 Server = TypeVar("Server", bound=ManagedServer)
@@ -88,3 +90,19 @@ def counted(dnmonster_service: DnmonsterServer) -> Iterator[UpstreamServer]:
     """The real dnmonster behind a small real HTTP proxy that counts the calls it receives."""
     with UpstreamServer(proxy_to=dnmonster_service.url) as proxy:
         yield proxy
+
+
+# LocalStack for the session, shared by the e2e and browser suites (started on first use).
+@pytest.fixture(scope="session")
+def e2e_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def e2e_env(e2e_base: Path) -> Iterator[dict[str, str]]:
+    """This suite's LocalStack, up for the session and down (with nothing left) at its end."""
+    env = cli_env(e2e_base)
+    run_cli(env, "localstack", "up")
+    yield env
+    run_cli(env, "localstack", "down")
+    assert processes_under(e2e_base) == []

@@ -14,22 +14,7 @@ import pytest
 
 from identidock_fn.services import DnmonsterServer, RedisServer
 from tests.e2e.counting_proxy import CountingProxy
-from tests.e2e.stack import Deployment, aws_client, cli_env, processes_under, run_cli
-
-
-@pytest.fixture(scope="session")
-def e2e_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("e2e")
-
-
-@pytest.fixture(scope="session")
-def e2e_env(e2e_base: Path) -> Iterator[dict[str, str]]:
-    """This suite's LocalStack, up for the session and down (with nothing left) at its end."""
-    env = cli_env(e2e_base)
-    run_cli(env, "localstack", "up")
-    yield env
-    run_cli(env, "localstack", "down")
-    assert processes_under(e2e_base) == []
+from tests.e2e.stack import Deployment, aws_client, run_cli
 
 
 @pytest.fixture(scope="module")

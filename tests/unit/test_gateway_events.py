@@ -131,7 +131,7 @@ def test_form_body_base64_encoded_by_the_gateway(upstream: UpstreamServer, encod
 def page_links(html: str) -> dict[str, str]:
     found = {
         "img": re.search(r'<img src="([^"]*)"', html),
-        "form": re.search(r'<form method="post" action="([^"]*)"', html),
+        "form": re.search(r'<form method="get" action="([^"]*)"', html),
         "share": re.search(r'<dd><a href="([^"]*)"', html),
         "image_text": re.search(r"<dd><code>([^<]*)</code>", html),
     }

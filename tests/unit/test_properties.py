@@ -15,7 +15,7 @@ from tests.unit.upstream_server import UpstreamServer
 PAGE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "main", "h1", "p", "form", "label",
     "div", "input", "button", "figure", "img", "figcaption", "strong", "dl", "dt", "dd", "a",
-    "code",
+    "code", "link",
 }  # fmt: skip
 
 names = st.text(
