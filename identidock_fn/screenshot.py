@@ -18,13 +18,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from mirakuru import Executor, HTTPExecutor
 
-from identidock_fn.services import PROJECT_ROOT, ManagedServer, free_port
-from identidock_fn.services.base import LOOPBACK
+from identidock_fn.services import PROJECT_ROOT
+from identidock_fn.services.base import preferred_port
+from identidock_fn.services.chalice_local import HttpAppServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Playwright
@@ -167,7 +167,7 @@ def take_screenshots(
     return saved
 
 
-class UpStack(ManagedServer):
+class UpStack(HttpAppServer):
     """`python -m identidock_fn up` (the `make run` stack) on a free loopback port.
 
     Ready once `chalice local` answers, which `up` allows only after dnmonster and Redis do.
@@ -183,40 +183,11 @@ class UpStack(ManagedServer):
         self.up_args = up_args
         self.env = dict(env or {})
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "identidock_fn", "up",
             "--host", self.host, "--port", str(self.port), *self.up_args,
         ]  # fmt: skip
-
-    def _executor_for(self, output: dict[str, int | IO[bytes] | None]) -> Executor:
-        return HTTPExecutor(
-            self.command(),
-            url=f"{self.url}/",
-            method="HEAD",  # any answer will do, and HEAD draws no monster
-            status=ANY_HTTP_STATUS,
-            request_timeout=5,
-            cwd=str(PROJECT_ROOT),
-            envvars={"PYTHONUNBUFFERED": "1", **self.env},
-            timeout=self.start_timeout,
-            **output,
-        )
-
-
-def _port_for_readme() -> int:
-    """README_PORT when it is free, else any free loopback port."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((LOOPBACK, README_PORT))
-        except OSError:
-            return free_port()
-    return README_PORT
 
 
 @click.command()
@@ -241,7 +212,7 @@ def screenshot(url: str | None, name: str | None, out_dir: Path) -> None:
     with contextlib.ExitStack() as stack:
         if url is None:
             click.echo("starting the stack (python -m identidock_fn up) ...", err=True)
-            up = UpStack(port=_port_for_readme(), env={"IDENTIDOCK_SALT": DEV_SALT})
+            up = UpStack(port=preferred_port(README_PORT), env={"IDENTIDOCK_SALT": DEV_SALT})
             url = stack.enter_context(up).url + "/"
         profiles = stack.enter_context(tempfile.TemporaryDirectory(prefix="identidock-shots-"))
         playwright = stack.enter_context(sync_playwright())

@@ -25,9 +25,11 @@ from identidock_fn.services import (
     RedisServer,
     ServiceError,
 )
+from identidock_fn.services.base import preferred_port
 from identidock_fn.services.redis_server import redis_server_installed
 
 READY_PREFIX = "identidock_fn is up at"
+DNMONSTER_PORT = 8080  # dnmonster's container port: used when free, so its URL is the usual one
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -73,9 +75,10 @@ def run_stack(
         with contextlib.ExitStack() as stack:
             try:
                 if dnmonster_url is None:
-                    dnmonster_url = _start(
-                        stack, DnmonsterServer(workdir=workdir / "dnmonster"), started
+                    dnmonster = DnmonsterServer(
+                        port=preferred_port(DNMONSTER_PORT), workdir=workdir / "dnmonster"
                     )
+                    dnmonster_url = _start(stack, dnmonster, started)
                     _say(f"dnmonster at {dnmonster_url} (log: {started[-1].log_file})")
                 if redis_url is None and redis_server_installed():
                     redis_url = _start(stack, RedisServer(workdir=workdir / "redis"), started)

@@ -39,6 +39,16 @@ def free_port(host: str = LOOPBACK) -> int:
         return int(sock.getsockname()[1])
 
 
+def preferred_port(port: int, host: str = LOOPBACK) -> int:
+    """`port` when it is free on `host` (a well-known URL for people), else any free port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return free_port(host)
+    return port
+
+
 def _stop_leader_first(executor: Executor) -> None:
     """SIGTERM the main process alone and let it stop its own workers (systemd's KillMode=mixed).
 

@@ -25,10 +25,36 @@ def chalice_executable() -> str:
     return found
 
 
-class ChaliceLocalServer(ManagedServer):
+class HttpAppServer(ManagedServer):
+    """A project process serving HTTP on its port, with `env` added to its environment.
+
+    Ready as soon as it answers any HTTP status (HEAD /, which draws no monster): whether a page
+    works is the app's business. Subclasses say which command to run.
+    """
+
+    env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _executor_for(self, output: dict[str, int | IO[bytes] | None]) -> Executor:
+        return HTTPExecutor(
+            self.command(),
+            url=f"{self.url}/",
+            method="HEAD",
+            status=ANY_HTTP_STATUS,
+            request_timeout=5,
+            cwd=str(PROJECT_ROOT),
+            envvars={"PYTHONUNBUFFERED": "1", **self.env},
+            timeout=self.start_timeout,
+            **output,
+        )
+
+
+class ChaliceLocalServer(HttpAppServer):
     """`chalice local --stage STAGE` with `env` added to its environment.
 
-    Ready as soon as it answers any HTTP status: whether a page works is the app's business.
     With `inherit_output` its output (request and app log lines) goes to our own stdout/stderr.
     """
 
@@ -51,10 +77,6 @@ class ChaliceLocalServer(ManagedServer):
         self.autoreload = autoreload
         self.inherit_output = inherit_output
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
     def command(self) -> list[str]:
         reload_flag = "--autoreload" if self.autoreload else "--no-autoreload"
         return [
@@ -65,16 +87,3 @@ class ChaliceLocalServer(ManagedServer):
             "--port", str(self.port),
             reload_flag,
         ]  # fmt: skip
-
-    def _executor_for(self, output: dict[str, int | IO[bytes] | None]) -> Executor:
-        return HTTPExecutor(
-            self.command(),
-            url=f"{self.url}/",
-            method="HEAD",  # any answer will do, and HEAD draws no monster
-            status=ANY_HTTP_STATUS,
-            request_timeout=5,
-            cwd=str(PROJECT_ROOT),
-            envvars={"PYTHONUNBUFFERED": "1", **self.env},
-            timeout=self.start_timeout,
-            **output,
-        )
