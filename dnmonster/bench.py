@@ -30,34 +30,28 @@ SIZE = 80
 CONNECTIONS = (1, 8, 32)
 ORIGINAL_RPS = {1: 1400, 8: 1480, 32: 1560}  # amouat/dnmonster 1.0 on this machine kind
 
-# Per wrk thread: a random 48-hex prefix plus a 16-hex counter, so every request's name is new.
-WRK_SCRIPT = """
-local counter = 0
-local prefix = ""
-local path_tail = "?size=%d"
-init = function(args)
-  math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
-  for i = 1, 48 do prefix = prefix .. string.format("%%x", math.random(0, 15)) end
-end
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", "/monster/" .. prefix .. string.format("%%016x", counter) .. path_tail)
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "errors": %%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.status + e.timeout))
-end
-"""
-HEALTH_SCRIPT = """
+# wrk's report, one JSON line at the end of a run (both scripts end with it).
+REPORT_SCRIPT = """
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
     e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+# Per wrk thread: a random 48-hex prefix plus a 16-hex counter, so every request's name is new.
+NAMES_SCRIPT = """
+local counter = 0
+local prefix = ""
+local path_tail = "?size=SIZE"
+init = function(args)
+  math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
+  for i = 1, 48 do prefix = prefix .. string.format("%x", math.random(0, 15)) end
+end
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", "/monster/" .. prefix .. string.format("%016x", counter) .. path_tail)
 end
 """
 
@@ -132,9 +126,9 @@ def over_http(
     results = []
     with tempfile.TemporaryDirectory() as tmp, server:
         monsters = Path(tmp, "monsters.lua")
-        monsters.write_text(WRK_SCRIPT % SIZE)
+        monsters.write_text(NAMES_SCRIPT.replace("SIZE", str(SIZE)) + REPORT_SCRIPT)
         health = Path(tmp, "health.lua")
-        health.write_text(HEALTH_SCRIPT)
+        health.write_text(REPORT_SCRIPT)
         run_wrk(base + "/", monsters, 8, 1)  # warm-up: workers' caches and code paths
         for conns in connections:
             row = run_wrk(base + "/", monsters, conns, duration)

@@ -10,7 +10,7 @@ import pytest
 import redis
 import requests
 
-from identidock_fn.services import DnmonsterServer, RedisServer, ServiceError
+from identidock_fn.services import DnmonsterServer, ManagedServer, RedisServer, ServiceError
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +26,16 @@ def assert_gone(pid: int) -> None:
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
+def stop_and_check_gone(service: ManagedServer) -> None:
+    """Stop a running service: its process is gone and its port no longer answers."""
+    pid = service.pid
+    assert pid is not None
+    service.stop()
+    assert not service.running
+    assert not accepts_connections(service.port)
+    assert_gone(pid)
+
+
 def test_free_port_can_be_bound(free_port: int) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", free_port))
@@ -37,13 +47,7 @@ def test_redis_serves_stops_and_restarts_on_the_same_port(redis_service: RedisSe
     client.set("name", b"value")
     assert client.get("name") == b"value"
     assert redis_service.url == f"redis://127.0.0.1:{redis_service.port}/0"
-    pid = redis_service.pid
-    assert pid is not None
-
-    redis_service.stop()
-    assert not redis_service.running
-    assert not accepts_connections(redis_service.port)
-    assert_gone(pid)
+    stop_and_check_gone(redis_service)
 
     redis_service.start()
     assert redis_service.running
@@ -139,13 +143,7 @@ def test_dnmonster_serves_stops_and_restarts_on_the_same_port(
         image = http.get(f"{url}/monster/alice", params={"size": 80}, timeout=30)
         assert image.status_code == 200
         assert image.content.startswith(PNG_SIGNATURE)
-    pid = dnmonster_service.pid
-    assert pid is not None
-
-    dnmonster_service.stop()
-    assert not dnmonster_service.running
-    assert not accepts_connections(dnmonster_service.port)
-    assert_gone(pid)
+    stop_and_check_gone(dnmonster_service)
 
     dnmonster_service.start()
     assert requests.get(f"{url}/health", timeout=10).status_code == 200
