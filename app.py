@@ -1,8 +1,8 @@
 """identidock as Chalice Lambda handlers: routes only; the work is in chalicelib/."""
 
-from chalice import Chalice
+from chalice import Chalice, Response
 
-from chalicelib import views
+from chalicelib import routes, views
 from chalicelib.middleware import handle_http
 from chalicelib.startup import cold_start
 
@@ -17,11 +17,11 @@ cold_start()
 
 
 # Any Content-Type reaches the view, which answers a non-form POST body with a friendly 400 page.
-@app.route("/", methods=["GET", "POST"], content_types=["*/*"])
-def index():
+@app.route(routes.PAGE, methods=routes.PAGE_METHODS, content_types=["*/*"])
+def index() -> Response:
     return views.page(app.current_request)
 
 
-@app.route("/monster/{name}", methods=["GET"])
-def monster(name):
+@app.route(routes.MONSTER, methods=routes.MONSTER_METHODS)
+def monster(name: str) -> Response:
     return views.monster(app.current_request, name)

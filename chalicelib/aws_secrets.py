@@ -11,7 +11,7 @@ import functools
 import json
 from typing import Any
 
-from chalicelib.config import Settings
+from chalicelib.config import RedisSettings, SaltSettings
 
 #: The book's salt: used only outside production, and the start-up log says so.
 DEV_SALT = "UNIQUE_SALT"
@@ -21,10 +21,17 @@ class SecretUnavailable(RuntimeError):
     """A secret the function needs is missing or could not be fetched."""
 
 
+#: A secret fetch at cold start must not hang the request: short timeouts and one attempt (a
+#: failed fetch is not cached, so the next request tries again; no retry storm on a throttled API).
+_AWS_TIMEOUTS = {"connect_timeout": 1.0, "read_timeout": 2.0}
+
+
 def _client(service: str) -> Any:
     import boto3
+    from botocore.config import Config
 
-    return boto3.client(service)
+    config = Config(**_AWS_TIMEOUTS, retries={"total_max_attempts": 1, "mode": "standard"})
+    return boto3.client(service, config=config)
 
 
 @functools.lru_cache(maxsize=8)
@@ -56,7 +63,7 @@ def secret_string(secret_id: str) -> str:
     return raw
 
 
-def salt_source(settings: Settings) -> str:
+def salt_source(settings: SaltSettings) -> str:
     """Where the salt comes from: env, ssm, dev-default or missing."""
     if settings.salt:
         return "env"
@@ -65,7 +72,7 @@ def salt_source(settings: Settings) -> str:
     return "missing" if settings.require_salt else "dev-default"
 
 
-def resolve_salt(settings: Settings) -> str:
+def resolve_salt(settings: SaltSettings) -> str:
     """The salt, or SecretUnavailable when a production stage has none configured."""
     source = salt_source(settings)
     if source == "env":
@@ -80,10 +87,10 @@ def resolve_salt(settings: Settings) -> str:
     )
 
 
-def resolve_redis_token(settings: Settings) -> str | None:
+def resolve_redis_token(settings: RedisSettings) -> str | None:
     """The Redis AUTH token, or None when Redis has no password."""
-    if settings.redis_auth_token:
-        return settings.redis_auth_token
-    if settings.redis_auth_secret_id:
-        return secret_string(settings.redis_auth_secret_id)
+    if settings.auth_token:
+        return settings.auth_token
+    if settings.auth_secret_id:
+        return secret_string(settings.auth_secret_id)
     return None

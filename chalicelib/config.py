@@ -1,15 +1,19 @@
-"""Settings read from the environment, lazily.
+"""Settings read from the environment, lazily, in small frozen sections.
 
 Chalice applies a stage's environment variables per request in its test client (and at start-up
 in `chalice local`), so settings are never frozen at import: `get_settings()` rebuilds them
 whenever one of the variables it reads has changed, and otherwise returns the cached object.
+Each process-wide client is keyed on its own section (`registry.py`), so adding a field to a
+section is all it takes for that client to be rebuilt when the field changes.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 DEFAULT_DNMONSTER_URL = "http://127.0.0.1:8080"
@@ -18,8 +22,10 @@ MIN_SIZE = 12
 MAX_SIZE = 1024
 MAX_PAGE_NAME_CHARS = 200
 MAX_MONSTER_NAME_CHARS = 256
+#: Lambda answers at most 6 MB, base64 makes 4 bytes of 3: the largest PNG we would ever accept.
+LARGEST_PNG_BYTES = 4 * 1024 * 1024
 
-#: Every variable the function reads, in one place (documented in README "Configuration").
+#: Every variable the function reads, in one place (documented in docs/function.md).
 ENV_VARS = (
     "IDENTIDOCK_STAGE",
     "IDENTIDOCK_REQUIRE_SALT",
@@ -27,7 +33,10 @@ ENV_VARS = (
     "IDENTIDOCK_SALT_PARAM",
     "DNMONSTER_URL",
     "DNMONSTER_CONNECT_TIMEOUT",
-    "DNMONSTER_READ_TIMEOUT",
+    "DNMONSTER_TIMEOUT",
+    "DNMONSTER_MAX_BYTES",
+    "DNMONSTER_BREAKER_FAILURES",
+    "DNMONSTER_BREAKER_RESET_SECONDS",
     "IDENTICON_SIZE",
     "ART_VERSION",
     "REDIS_URL",
@@ -40,9 +49,10 @@ ENV_VARS = (
     "REDIS_BREAKER_RESET_SECONDS",
     "CACHE_TTL_SECONDS",
     "MEMORY_CACHE_ITEMS",
-    "SINGLE_FLIGHT_LOCK_MS",
-    "SINGLE_FLIGHT_WAIT_MS",
 )
+
+Env = Mapping[str, str | None]
+Number = TypeVar("Number", int, float)
 
 
 class ConfigError(ValueError):
@@ -50,43 +60,73 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class Settings:
+class SaltSettings:
     stage: str
     require_salt: bool
     salt: str | None
     salt_param: str | None
-    dnmonster_url: str
-    dnmonster_connect_timeout: float
-    dnmonster_read_timeout: float
+
+
+@dataclass(frozen=True)
+class DnmonsterSettings:
+    url: str
+    connect_timeout: float
+    #: Wall-clock limit of one call: connect, headers and body together.
+    timeout: float
+    max_bytes: int
+    breaker_failures: int
+    breaker_reset_seconds: float
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str
+    auth_token: str | None
+    auth_secret_id: str | None
+    ca_file: str | None
+    connect_timeout: float
+    timeout: float
+    health_check_interval: int
+    breaker_reset_seconds: float
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    redis: RedisSettings | None  # None: the in-process LRU
+    memory_items: int
+    ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class ImageSettings:
     size: int
     art_version: str
-    redis_url: str | None
-    redis_auth_token: str | None
-    redis_auth_secret_id: str | None
-    redis_ca_file: str | None
-    redis_connect_timeout: float
-    redis_timeout: float
-    redis_health_check_interval: int
-    redis_breaker_reset_seconds: float
-    cache_ttl_seconds: int
-    memory_cache_items: int
-    single_flight_lock_ms: int
-    single_flight_wait_ms: int
 
 
-def _text(env: dict[str, str | None], name: str) -> str | None:
+@dataclass(frozen=True)
+class Settings:
+    salt: SaltSettings
+    dnmonster: DnmonsterSettings
+    cache: CacheSettings
+    image: ImageSettings
+
+    @property
+    def stage(self) -> str:
+        return self.salt.stage
+
+
+def _text(env: Env, name: str) -> str | None:
     value = env.get(name)
     if value is None or not value.strip():
         return None
     return value.strip()
 
 
-def _number(
-    env: dict[str, str | None], name: str, default: float, low: float, high: float, kind: type
-) -> float:
+def _number(env: Env, name: str, default: Number, low: Number, high: Number) -> Number:
     raw = _text(env, name)
     if raw is None:
         return default
+    kind = type(default)
     try:
         value = kind(raw)
     except ValueError:
@@ -96,7 +136,7 @@ def _number(
     return value
 
 
-def _flag(env: dict[str, str | None], name: str, default: bool) -> bool:
+def _flag(env: Env, name: str, default: bool) -> bool:
     raw = _text(env, name)
     if raw is None:
         return default
@@ -107,50 +147,73 @@ def _flag(env: dict[str, str | None], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a boolean (true/false)")
 
 
-def _http_url(env: dict[str, str | None], name: str, default: str) -> str:
+def _http_url(env: Env, name: str, default: str) -> str:
     url = _text(env, name) or default
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{name}={url!r} is not an http(s) URL")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{name}={url!r} must not carry a query or fragment")
     return url.rstrip("/")
 
 
-def _redis_url(env: dict[str, str | None]) -> str | None:
+def _redis_url(env: Env) -> str | None:
     url = _text(env, "REDIS_URL")
-    if url is not None and urlsplit(url).scheme not in ("redis", "rediss"):
-        raise ConfigError("REDIS_URL must start with redis:// or rediss://")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError("REDIS_URL must be redis://host:port/db or rediss://host:port/db")
+    # redis-py lets URL query parameters override the client's options, so `?ssl_cert_reqs=none`
+    # would switch certificate checks off: every option is a REDIS_* variable instead.
+    if parts.query or parts.fragment:
+        raise ConfigError("REDIS_URL must not carry query parameters; use the REDIS_* variables")
     return url
 
 
-def build_settings(env: dict[str, str | None]) -> Settings:
+def _redis(env: Env) -> RedisSettings | None:
+    url = _redis_url(env)
+    if url is None:
+        return None
+    return RedisSettings(
+        url=url,
+        auth_token=env.get("REDIS_AUTH_TOKEN") or None,
+        auth_secret_id=_text(env, "REDIS_AUTH_SECRET_ID"),
+        ca_file=_text(env, "REDIS_CA_FILE"),
+        connect_timeout=_number(env, "REDIS_CONNECT_TIMEOUT", 0.25, 0.01, 10.0),
+        timeout=_number(env, "REDIS_TIMEOUT", 0.25, 0.01, 10.0),
+        health_check_interval=_number(env, "REDIS_HEALTH_CHECK_INTERVAL", 30, 0, 3600),
+        breaker_reset_seconds=_number(env, "REDIS_BREAKER_RESET_SECONDS", 10.0, 0.1, 3600.0),
+    )
+
+
+def build_settings(env: Env) -> Settings:
     """Settings from a snapshot of the environment; raises ConfigError on a bad value."""
     stage = _text(env, "IDENTIDOCK_STAGE") or "local"
     return Settings(
-        stage=stage,
-        require_salt=_flag(env, "IDENTIDOCK_REQUIRE_SALT", stage == "prod"),
-        salt=env.get("IDENTIDOCK_SALT") or None,
-        salt_param=_text(env, "IDENTIDOCK_SALT_PARAM"),
-        dnmonster_url=_http_url(env, "DNMONSTER_URL", DEFAULT_DNMONSTER_URL),
-        dnmonster_connect_timeout=_number(env, "DNMONSTER_CONNECT_TIMEOUT", 1.0, 0.01, 30, float),
-        dnmonster_read_timeout=_number(env, "DNMONSTER_READ_TIMEOUT", 3.0, 0.01, 30, float),
-        size=int(_number(env, "IDENTICON_SIZE", DEFAULT_SIZE, MIN_SIZE, MAX_SIZE, int)),
-        art_version=_text(env, "ART_VERSION") or "1",
-        redis_url=_redis_url(env),
-        redis_auth_token=env.get("REDIS_AUTH_TOKEN") or None,
-        redis_auth_secret_id=_text(env, "REDIS_AUTH_SECRET_ID"),
-        redis_ca_file=_text(env, "REDIS_CA_FILE"),
-        redis_connect_timeout=_number(env, "REDIS_CONNECT_TIMEOUT", 0.25, 0.01, 10, float),
-        redis_timeout=_number(env, "REDIS_TIMEOUT", 0.25, 0.01, 10, float),
-        redis_health_check_interval=int(
-            _number(env, "REDIS_HEALTH_CHECK_INTERVAL", 30, 0, 3600, int)
+        salt=SaltSettings(
+            stage=stage,
+            require_salt=_flag(env, "IDENTIDOCK_REQUIRE_SALT", stage == "prod"),
+            salt=env.get("IDENTIDOCK_SALT") or None,
+            salt_param=_text(env, "IDENTIDOCK_SALT_PARAM"),
         ),
-        redis_breaker_reset_seconds=_number(
-            env, "REDIS_BREAKER_RESET_SECONDS", 10, 0.1, 3600, float
+        dnmonster=DnmonsterSettings(
+            url=_http_url(env, "DNMONSTER_URL", DEFAULT_DNMONSTER_URL),
+            connect_timeout=_number(env, "DNMONSTER_CONNECT_TIMEOUT", 1.0, 0.01, 30.0),
+            timeout=_number(env, "DNMONSTER_TIMEOUT", 3.0, 0.01, 60.0),
+            max_bytes=_number(env, "DNMONSTER_MAX_BYTES", 1024 * 1024, 1024, LARGEST_PNG_BYTES),
+            breaker_failures=_number(env, "DNMONSTER_BREAKER_FAILURES", 3, 1, 1000),
+            breaker_reset_seconds=_number(env, "DNMONSTER_BREAKER_RESET_SECONDS", 5.0, 0.1, 3600.0),
         ),
-        cache_ttl_seconds=int(_number(env, "CACHE_TTL_SECONDS", 7 * 24 * 3600, 1, 10**8, int)),
-        memory_cache_items=int(_number(env, "MEMORY_CACHE_ITEMS", 512, 1, 10**6, int)),
-        single_flight_lock_ms=int(_number(env, "SINGLE_FLIGHT_LOCK_MS", 5000, 10, 60000, int)),
-        single_flight_wait_ms=int(_number(env, "SINGLE_FLIGHT_WAIT_MS", 4000, 0, 60000, int)),
+        cache=CacheSettings(
+            redis=_redis(env),
+            memory_items=_number(env, "MEMORY_CACHE_ITEMS", 512, 1, 10**6),
+            ttl_seconds=_number(env, "CACHE_TTL_SECONDS", 7 * 24 * 3600, 1, 10**8),
+        ),
+        image=ImageSettings(
+            size=_number(env, "IDENTICON_SIZE", DEFAULT_SIZE, MIN_SIZE, MAX_SIZE),
+            art_version=_text(env, "ART_VERSION") or "1",
+        ),
     )
 
 

@@ -1,95 +1,124 @@
-"""HTTP client for dnmonster (`GET /monster/<name>?size=N` → PNG).
+"""The dnmonster client: `GET /monster/<name>?size=N` → a checked PNG, within a deadline.
 
-One `requests.Session` per base URL lives at module level, so a warm Lambda keeps its keep-alive
-connection. The name is percent-encoded as ONE path segment (a name like `x?size=30000#` cannot
-change the request), connect and read timeouts are explicit, and a connection error is retried
-once (nothing else is: a read timeout would only double the wait).
+Every answer is untrusted: only status 200, `image/png`, no content coding, at most
+`DNMONSTER_MAX_BYTES`, and a PNG that passes `png.check_png` at the size asked is returned.
+The name is percent-encoded as ONE path segment with every character but letters, digits, `-`
+and `_` escaped, so `.`, `..`, `a/..` or `x?size=30000#` reach dnmonster as exactly that name.
+Nothing is retried (a retry multiplies the load on a failing upstream), except a request on a
+pooled keep-alive connection that the server had closed before any answer byte arrived.
+A circuit breaker answers 503 at once while dnmonster keeps failing.
 """
 
 from __future__ import annotations
 
-import threading
-from urllib.parse import quote
+import http.client
+from urllib.parse import quote, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from chalicelib import deadlines
+from chalicelib.breaker import CircuitBreaker
+from chalicelib.config import DnmonsterSettings
+from chalicelib.errors import (
+    DnmonsterBadAnswer,
+    DnmonsterBreakerOpen,
+    DnmonsterTimeout,
+    DnmonsterUnavailable,
+)
+from chalicelib.http_pool import ConnectionPool, DeadlineExceeded
+from chalicelib.png import BadPng, check_png
 
-from chalicelib.png import is_complete_png
-
-
-class DnmonsterError(Exception):
-    """dnmonster could not give us a monster; `status` is what our client is told."""
-
-    status = 502
-    message = "The monster service gave a bad answer."
-
-
-class DnmonsterUnavailable(DnmonsterError):
-    status = 503
-    message = "The monster service is not reachable right now. Try again shortly."
+_SAFE = "-_"  # quote() keeps letters and digits; `.` and `~` are escaped too
+_HEADERS = {"Accept": "image/png", "User-Agent": "identidock-fn"}
+_RESET = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
-class DnmonsterTimeout(DnmonsterError):
-    status = 504
-    message = "The monster service took too long to answer."
-
-
-class DnmonsterBadAnswer(DnmonsterError):
-    status = 502
+def monster_path(name: str, size: int) -> str:
+    """The request target for name at size: one path segment, nothing for a client to normalize."""
+    return f"/monster/{quote(name, safe=_SAFE).replace('.', '%2E')}?size={size}"
 
 
 class DnmonsterClient:
-    def __init__(self, base_url: str, connect_timeout: float, read_timeout: float) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = (connect_timeout, read_timeout)
-        self.session = requests.Session()
-        # read=False re-raises a read timeout as itself (504), not as a retry-exhausted error (503).
-        retry = Retry(
-            total=1, connect=1, read=False, status=0, other=0, redirect=0, backoff_factor=0
-        )
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=16)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+    def __init__(self, settings: DnmonsterSettings, breaker: CircuitBreaker) -> None:
+        self.settings = settings
+        self.breaker = breaker
+        parts = urlsplit(settings.url)
+        self._prefix = parts.path.rstrip("/")
+        self._pool = ConnectionPool(parts.scheme, parts.hostname or "", parts.port)
 
-    def monster_url(self, name: str, size: int) -> str:
-        return f"{self.base_url}/monster/{quote(name, safe='')}?size={size}"
+    def close(self) -> None:
+        self._pool.close()
 
     def fetch(self, name: str, size: int) -> bytes:
-        """The PNG for name at size; raises a DnmonsterError subclass on any failure."""
+        """The checked PNG for name at size; raises a DnmonsterError subclass on any failure."""
+        if not self.breaker.allow():
+            raise DnmonsterBreakerOpen(retry_after=self.breaker.retry_after())
+        deadline = deadlines.within(self.settings.timeout)
         try:
-            answer = self.session.get(
-                self.monster_url(name, size),
-                timeout=self.timeout,
-                headers={"Accept": "image/png"},
-                allow_redirects=False,
-            )
-            body = answer.content
-        except requests.ReadTimeout as error:
-            raise DnmonsterTimeout(str(error)) from error
-        except requests.ConnectionError as error:  # includes ConnectTimeout
-            raise DnmonsterUnavailable(str(error)) from error
-        except requests.RequestException as error:  # truncated chunked body, bad encoding, ...
-            raise DnmonsterBadAnswer(str(error)) from error
-        content_type = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if answer.status_code != 200:
-            raise DnmonsterBadAnswer(f"status {answer.status_code}")
-        if content_type != "image/png":
-            raise DnmonsterBadAnswer(f"content type {content_type!r}")
-        if not is_complete_png(body):
-            raise DnmonsterBadAnswer("body is not a complete PNG")
+            png = self._fetch(self._prefix + monster_path(name, size), size, deadline)
+        except (DnmonsterUnavailable, DnmonsterTimeout):
+            self.breaker.record_failure()
+            raise
+        except DnmonsterBadAnswer as problem:
+            if problem.counts_as_failure:
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_success()
+            raise
+        self.breaker.record_success()
+        return png
+
+    def _fetch(self, target: str, size: int, deadline: float) -> bytes:
+        try:
+            conn, reused = self._pool.take(deadline, self.settings.connect_timeout)
+        except (TimeoutError, OSError) as error:
+            raise DnmonsterUnavailable(f"cannot connect: {error}") from error
+        try:
+            try:
+                answer = self._ask(conn, target)
+            except _RESET:
+                if not reused:
+                    raise
+                conn.close()  # the server closed an idle connection: one fresh try, same deadline
+                conn, _ = self._pool.take(deadline, self.settings.connect_timeout)
+                answer = self._ask(conn, target)
+            body = self._read(answer, size)
+        except DnmonsterBadAnswer:
+            conn.close()
+            raise
+        except (TimeoutError, DeadlineExceeded) as error:
+            conn.close()
+            raise DnmonsterTimeout(f"no whole answer within the deadline: {error}") from error
+        except (OSError, http.client.HTTPException) as error:
+            conn.close()
+            raise DnmonsterBadAnswer(f"broken answer: {type(error).__name__}: {error}") from error
+        if answer.will_close:
+            conn.close()
+        else:
+            self._pool.give_back(conn)
         return body
 
+    @staticmethod
+    def _ask(conn: http.client.HTTPConnection, target: str) -> http.client.HTTPResponse:
+        conn.request("GET", target, headers=_HEADERS)
+        return conn.getresponse()
 
-_clients: dict[tuple[str, float, float], DnmonsterClient] = {}
-_lock = threading.Lock()
-
-
-def get_client(base_url: str, connect_timeout: float, read_timeout: float) -> DnmonsterClient:
-    """The module-level client for these settings (created on first use, then reused)."""
-    key = (base_url, connect_timeout, read_timeout)
-    with _lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _clients[key] = DnmonsterClient(base_url, connect_timeout, read_timeout)
-        return client
+    def _read(self, answer: http.client.HTTPResponse, size: int) -> bytes:
+        if answer.status != 200:
+            failing = answer.status >= 500  # a 4xx is about our request, not dnmonster's health
+            raise DnmonsterBadAnswer(f"status {answer.status}", counts_as_failure=failing)
+        content_type = (answer.getheader("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != "image/png":
+            raise DnmonsterBadAnswer(f"content type {content_type!r}")
+        coding = (answer.getheader("Content-Encoding") or "identity").strip().lower()
+        if coding != "identity":
+            raise DnmonsterBadAnswer(f"content coding {coding!r}")
+        cap = self.settings.max_bytes
+        if answer.length is not None and answer.length > cap:
+            raise DnmonsterBadAnswer(f"{answer.length} bytes announced, the limit is {cap}")
+        body = answer.read(cap + 1)
+        if len(body) > cap or not answer.isclosed():
+            raise DnmonsterBadAnswer(f"more than {cap} bytes")
+        try:
+            check_png(body, size)
+        except BadPng as problem:
+            raise DnmonsterBadAnswer(f"not an acceptable PNG: {problem}") from None
+        return body

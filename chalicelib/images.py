@@ -1,99 +1,118 @@
 """The monster for a name: from the cache, else from dnmonster once (single-flight), fail-open.
 
-Only a whole PNG from dnmonster is ever stored (the client checks status, content type and
-PNG structure), so an error from dnmonster never poisons the cache.
+What Redis hands back is checked like what dnmonster sends (`png.check_png` at the size asked):
+a corrupt entry is a miss and gets replaced. A cache that fails is bypassed (fail-open); a
+dnmonster whose breaker is open is not called, and the answer is 503 with Retry-After.
 """
 
 from __future__ import annotations
 
-import time
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib import cache as cache_module
-from chalicelib.cache import CacheUnavailable, ImageCache, lock_key, monster_key
-from chalicelib.config import Settings
-from chalicelib.dnmonster_client import DnmonsterClient, get_client
-from chalicelib.logs import current_request
-from chalicelib.png import is_complete_png
+from chalicelib.breaker import CircuitBreaker
+from chalicelib.cache import CacheResult, CacheUnavailable, ImageCache, Keys, get_cache
+from chalicelib.config import DnmonsterSettings, Settings, get_settings
+from chalicelib.dnmonster_client import DnmonsterClient
+from chalicelib.errors import DnmonsterBreakerOpen
+from chalicelib.logs import log_event
+from chalicelib.observe import note_breaker_open, note_cache, timed_dnmonster
+from chalicelib.png import BadPng, check_png
+from chalicelib.registry import ProcessWide
 from chalicelib.single_flight import load_once
+
+#: Added to dnmonster's deadline for the single-flight lock's lifetime (store and unlock).
+LOCK_MARGIN_MS = 250
 
 
 @dataclass(frozen=True)
 class Monster:
     png: bytes
-    cache: str  # hit, miss, bypass (breaker open: cache not tried) or error (cache failed)
-    dnmonster_ms: float | None
+    cache: CacheResult
 
 
-def default_client(settings: Settings) -> DnmonsterClient:
-    return get_client(
-        settings.dnmonster_url,
-        settings.dnmonster_connect_timeout,
-        settings.dnmonster_read_timeout,
+def _build_client(settings: DnmonsterSettings) -> DnmonsterClient:
+    breaker = CircuitBreaker(
+        "dnmonster",
+        settings.breaker_reset_seconds,
+        failures=settings.breaker_failures,
+        on_open=note_breaker_open,
     )
+    return DnmonsterClient(settings, breaker)
 
 
-def default_cache(settings: Settings) -> ImageCache | None:
-    """The module-level cache, or None (with the reason in the request log) when unusable."""
-    try:
-        return cache_module.get_cache(settings)
-    except CacheUnavailable:
-        return None
+_clients: ProcessWide[DnmonsterSettings, DnmonsterClient] = ProcessWide(
+    _build_client, DnmonsterClient.close
+)
+
+
+def get_dnmonster(settings: DnmonsterSettings) -> DnmonsterClient:
+    """The process-wide dnmonster client (keep-alive connections, breaker) for these settings."""
+    return _clients.get(settings)
+
+
+def forget_dnmonster() -> None:
+    _clients.forget()
+
+
+def _valid(size: int) -> Callable[[bytes], bool]:
+    def valid(png: bytes) -> bool:
+        try:
+            check_png(png, size)
+        except BadPng as problem:
+            log_event("cache_corrupt", level=logging.WARNING, detail=str(problem))
+            return False
+        return True
+
+    return valid
 
 
 def get_monster(
     name: str,
-    settings: Settings,
-    cache: ImageCache | None,
-    client: DnmonsterClient,
+    *,
+    settings: Settings | None = None,
+    cache: ImageCache | None = None,
+    client: DnmonsterClient | None = None,
 ) -> Monster:
     """The PNG for name at the configured size; raises DnmonsterError when it cannot be had.
+    Explicit arguments win; by default the process-wide cache and client are used."""
+    settings = settings or get_settings()
+    size = settings.image.size
+    client = client or get_dnmonster(settings.dnmonster)
+    valid = _valid(size)
 
-    The request's log record (if any) gets the cache result and the dnmonster time, also when
-    dnmonster fails."""
-    record = current_request()
-    spent: list[float] = []
+    def draw() -> bytes:
+        return timed_dnmonster(lambda: client.fetch(name, size))
 
-    def note(cache_result: str) -> None:
-        if record is not None:
-            record.cache = cache_result
-
-    def load() -> bytes:
-        started = time.perf_counter()
-        try:
-            return client.fetch(name, settings.size)
-        finally:
-            ms = (time.perf_counter() - started) * 1000
-            spent.append(ms)
-            if record is not None:
-                record.add_dnmonster_ms(ms)
-
-    def result(png: bytes, cache_result: str) -> Monster:
-        note(cache_result)
-        return Monster(png, cache_result, round(sum(spent), 2) if spent else None)
-
-    if cache is None:
-        note("error")
-        return result(load(), "error")
-    key = monster_key(settings.art_version, settings.size, name)
+    outcome: CacheResult = "error"
     try:
-        cached = cache.get(key)
-    except CacheUnavailable as error:
-        note("bypass" if error.skipped else "error")
-        return result(load(), "bypass" if error.skipped else "error")
-    if cached is not None and is_complete_png(cached):
-        return result(cached, "hit")
-    note("miss")
-    flight = load_once(
-        cache,
-        key,
-        lock_key(settings.art_version, settings.size, name),
-        load,
-        ttl_seconds=settings.cache_ttl_seconds,
-        lock_ms=settings.single_flight_lock_ms,
-        wait_ms=settings.single_flight_wait_ms,
-        is_valid=is_complete_png,
-    )
-    if flight.cache_failed:
-        return result(flight.value, "error")
-    return result(flight.value, "hit" if flight.role == "follower" else "miss")
+        try:
+            cache = cache or get_cache(settings.cache)
+            keys = Keys.for_monster(settings.image.art_version, size, name)
+            cached = cache.get(keys.value)
+        except CacheUnavailable as problem:
+            outcome = "bypass" if problem.skipped else "error"
+            return Monster(draw(), outcome)
+        if cached is not None and valid(cached):
+            outcome = "hit"
+            return Monster(cached, outcome)
+        outcome = "miss"
+        if client.breaker.state == "open":
+            raise DnmonsterBreakerOpen(retry_after=client.breaker.retry_after())
+        lock_ms = int(settings.dnmonster.timeout * 1000) + LOCK_MARGIN_MS
+        try:
+            flight = load_once(
+                cache, keys, draw, ttl_seconds=settings.cache.ttl_seconds, lock_ms=lock_ms,
+                is_valid=valid,
+            )
+        except CacheUnavailable as problem:  # cannot coordinate: load on our own
+            outcome = "miss" if problem.refused else "error"
+            return Monster(draw(), outcome)
+        if flight.role == "follower":
+            outcome = "hit"
+        elif not flight.stored and not flight.store_refused:
+            outcome = "error"
+        return Monster(flight.value, outcome)
+    finally:
+        note_cache(outcome)

@@ -1,4 +1,5 @@
-"""HTTP middleware: the request log line, requests without Accept, and text-only errors.
+"""HTTP middleware: the request's log line and deadline, protective headers on every answer,
+requests without Accept, and text-only errors.
 
 Requests without an Accept header: with `*/*` among the API's binary types, Chalice answers
 400 to every such request (its `_validate_binary_response`). A gateway may then hand a base64
@@ -16,12 +17,13 @@ from collections.abc import Callable
 
 from chalice.app import CaseInsensitiveMapping, Request, Response
 
+from chalicelib import deadlines
+from chalicelib.errors import IdentidockError
 from chalicelib.logs import finish_request, log_event, start_request
-from chalicelib.responses import TextResponse, text_error
+from chalicelib.responses import TextResponse, protect, text_error
+from chalicelib.routes import MONSTER
 
-MONSTER_ROUTE = "/monster/{name}"
 NO_ACCEPT_MESSAGE = "Send an Accept header that allows image/png, for example 'Accept: image/png'."
-INTERNAL_ERROR = "Something went wrong on our side. Please try again."
 
 
 def _as_text(response: Response) -> Response:
@@ -30,7 +32,7 @@ def _as_text(response: Response) -> Response:
         return response
     if response.headers.get("Content-Type") == "image/png":
         return response
-    message = INTERNAL_ERROR
+    message = IdentidockError.message
     if response.status_code < 500 and isinstance(response.body, dict):
         message = str(response.body.get("Message") or message)
     elif response.status_code < 500 and isinstance(response.body, str):
@@ -42,19 +44,25 @@ def _as_text(response: Response) -> Response:
     return text_error(response.status_code, message, keep)
 
 
+def _respond(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    if request.headers.get("accept"):
+        return get_response(request)
+    if request.path == MONSTER:
+        return text_error(406, NO_ACCEPT_MESSAGE)
+    request.headers = CaseInsensitiveMapping({**request.headers, "accept": "*/*"})
+    return get_response(request)
+
+
 def handle_http(request: Request, get_response: Callable[[Request], Response]) -> Response:
     record = start_request(request.path, request.method)
+    deadlines.start(getattr(request, "lambda_context", None))
     try:
-        if request.headers.get("accept"):
-            response = get_response(request)
-        elif request.path == MONSTER_ROUTE:
-            response = text_error(406, NO_ACCEPT_MESSAGE)
-        else:
-            request.headers = CaseInsensitiveMapping({**request.headers, "accept": "*/*"})
-            response = get_response(request)
-        response = _as_text(response)
+        response = _as_text(_respond(request, get_response))
     except Exception as error:  # last line of defence: log it, answer briefly
         log_event("unhandled_error", level=logging.ERROR, error=repr(error))
-        response = text_error(500, INTERNAL_ERROR)
+        response = text_error(500, IdentidockError.message)
+    finally:
+        deadlines.finish()
+    protect(response)
     finish_request(record, response.status_code, request.context.get("requestId"))
     return response

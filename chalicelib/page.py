@@ -92,6 +92,7 @@ def display_px(size: int) -> int:
 
 
 def render_page(
+    *,
     name: str,
     form_action: str,
     links: PageLinks | None,

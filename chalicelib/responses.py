@@ -15,6 +15,13 @@ from typing import Any
 from chalice import Response
 
 IMAGE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+#: Sent on every response, errors included (the page sets its own, stricter-for-pages CSP):
+#: nothing we send may be framed, sniffed into another type, or leak the URL as a referrer.
+PROTECTIVE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 class TextResponse(Response):
@@ -47,7 +54,6 @@ def png_response(png: bytes, etag: str) -> Response:
         "Content-Type": "image/png",
         "ETag": etag,
         "Cache-Control": IMAGE_CACHE_CONTROL,
-        "X-Content-Type-Options": "nosniff",
     }
     # `chalice local` (the chalice CLI sets AWS_CHALICE_CLI_MODE) always writes its own
     # Content-Length; a second one makes strict HTTP parsers reject the response.
@@ -71,8 +77,6 @@ def html_response(html: str, status: int, csp: str) -> TextResponse:
         headers={
             "Content-Type": "text/html; charset=utf-8",
             "Content-Security-Policy": csp,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
             "Cache-Control": "no-store",
         },
     )
@@ -85,8 +89,14 @@ def text_error(status: int, message: str, headers: dict[str, str] | None = None)
         status_code=status,
         headers={
             "Content-Type": "text/plain; charset=utf-8",
-            "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
             **(headers or {}),
         },
     )
+
+
+def protect(response: Response) -> Response:
+    """Add the protective headers the response does not set itself."""
+    for name, value in PROTECTIVE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

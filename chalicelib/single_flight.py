@@ -1,9 +1,11 @@
 """Single-flight loading across Lambda instances, coordinated in the cache (Redis).
 
-Many concurrent misses for one key make one load: the first to take the lock (`SET NX PX` with
-a random token) loads and stores the value, then releases the lock with a token-checked script.
-The others poll the cache for the value (or for the lock to free up, then take it themselves)
-for a bounded time, and after that load without the lock rather than fail.
+Concurrent misses for one key make one load: a `claim` (one round trip) returns the value, a
+failure marker, or the lock. The lock holder loads, then stores and unlocks in one round trip;
+if the load fails it leaves a short-lived failure marker, so waiting followers answer the same
+error at once instead of each calling a failing dnmonster again. Followers re-claim with a
+growing pause and never wait longer than the lock's lifetime (the leader's own deadline): if
+the leader vanished, the lock expires and one follower takes it over.
 """
 
 from __future__ import annotations
@@ -13,69 +15,83 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
-from chalicelib.cache import CacheUnavailable, ImageCache
+from chalicelib import deadlines
+from chalicelib.cache.interface import CacheUnavailable, ImageCache
+from chalicelib.cache.keys import Keys
+from chalicelib.errors import (
+    DnmonsterBadAnswer,
+    DnmonsterError,
+    DnmonsterTimeout,
+    DnmonsterUnavailable,
+)
 
-POLL_SECONDS = 0.02
+#: How long followers (in every instance) answer a leader's failure without calling dnmonster.
+FAILURE_MARKER_MS = 2000
+FIRST_PAUSE_SECONDS = 0.005
+LONGEST_PAUSE_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
 class Flight:
     value: bytes
-    role: str  # leader (loaded it), follower (read what another stored) or fallback (loaded
-    # without the lock after waiting, or because the cache failed)
-    cache_failed: bool = False
+    role: Literal["leader", "follower"]
+    stored: bool = True  # False: the leader could not store the value
+    store_refused: bool = False  # the store was refused by a Redis that is up (e.g. full)
+
+
+def follower_error(status: int) -> DnmonsterError:
+    """The error a follower answers when the leader left a failure marker."""
+    detail = "another request for this monster just failed"
+    if status == 504:
+        return DnmonsterTimeout(detail)
+    if status == 503:
+        return DnmonsterUnavailable(detail)
+    return DnmonsterBadAnswer(detail, counts_as_failure=False)
 
 
 def load_once(
     cache: ImageCache,
-    key: str,
-    lock: str,
+    keys: Keys,
     load: Callable[[], bytes],
     *,
     ttl_seconds: int,
     lock_ms: int,
-    wait_ms: int,
     is_valid: Callable[[bytes], bool],
 ) -> Flight:
-    """The value for key: from the cache, or loaded once across all callers and stored."""
+    """The value, loaded once across all callers; CacheUnavailable when the cache cannot
+    coordinate (the caller then loads on its own)."""
     token = secrets.token_hex(16)
-    deadline = time.monotonic() + wait_ms / 1000
-    try:
-        while True:
-            if cache.try_lock(lock, token, lock_ms):
-                return _lead(cache, key, lock, token, load, ttl_seconds, is_valid)
-            if time.monotonic() >= deadline:
-                return Flight(load(), "fallback")
-            time.sleep(POLL_SECONDS)
-            value = cache.get(key)
-            if value is not None and is_valid(value):
-                return Flight(value, "follower")
-    except CacheUnavailable:
-        return Flight(load(), "fallback", cache_failed=True)
+    give_up = deadlines.within(lock_ms / 1000)
+    pause = FIRST_PAUSE_SECONDS
+    while True:
+        claim = cache.claim(keys, token, lock_ms)
+        if claim.value is not None:
+            if is_valid(claim.value):
+                return Flight(claim.value, "follower")
+            return _lead(cache, keys, token, load, ttl_seconds)  # a corrupt value: replace it
+        if claim.failed_status is not None:
+            raise follower_error(claim.failed_status)
+        if claim.leader:
+            return _lead(cache, keys, token, load, ttl_seconds)
+        if time.monotonic() + pause >= give_up:
+            raise DnmonsterTimeout("waited for another request's monster until the deadline")
+        time.sleep(pause)
+        pause = min(pause * 1.5, LONGEST_PAUSE_SECONDS)
 
 
 def _lead(
-    cache: ImageCache,
-    key: str,
-    lock: str,
-    token: str,
-    load: Callable[[], bytes],
-    ttl_seconds: int,
-    is_valid: Callable[[bytes], bool],
+    cache: ImageCache, keys: Keys, token: str, load: Callable[[], bytes], ttl_seconds: int
 ) -> Flight:
-    cache_failed = False
     try:
-        # Another leader may have stored the value between our miss and our lock.
-        value = cache.get(key)
-        if value is not None and is_valid(value):
-            return Flight(value, "follower")
         value = load()
-        try:
-            cache.set(key, value, ttl_seconds)
-        except CacheUnavailable:
-            cache_failed = True
-        return Flight(value, "leader", cache_failed=cache_failed)
-    finally:
+    except DnmonsterError as problem:
         with contextlib.suppress(CacheUnavailable):  # else the lock expires by itself (PX)
-            cache.unlock(lock, token)
+            cache.fail(keys, token, problem.status, FAILURE_MARKER_MS)
+        raise
+    try:
+        cache.store(keys, token, value, ttl_seconds)
+    except CacheUnavailable as problem:
+        return Flight(value, "leader", stored=False, store_refused=problem.refused)
+    return Flight(value, "leader")

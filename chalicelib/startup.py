@@ -18,9 +18,9 @@ def cold_start() -> bool:
     except ConfigError as error:
         log_event("startup", level=logging.ERROR, ready=False, reason=str(error))
         return False
-    source = salt_source(settings)
+    source = salt_source(settings.salt)
     try:
-        resolve_salt(settings)
+        resolve_salt(settings.salt)
     except SecretUnavailable as error:
         log_event(
             "startup",
@@ -31,7 +31,7 @@ def cold_start() -> bool:
         )
         return False
     try:
-        backend = get_cache(settings).backend
+        backend = get_cache(settings.cache).backend
     except CacheUnavailable as error:
         backend = f"unavailable ({error})"
     log_event(
@@ -40,8 +40,8 @@ def cold_start() -> bool:
         stage=settings.stage,
         salt_source=source,
         cache_backend=backend,
-        dnmonster_url=settings.dnmonster_url,
-        size=settings.size,
+        dnmonster_url=settings.dnmonster.url,
+        size=settings.image.size,
     )
     if source == "dev-default":
         log_event("startup_warning", level=logging.WARNING, reason="using the development salt")

@@ -1,4 +1,8 @@
-"""What the two routes do; `app.py` only wires them to URLs."""
+"""What the two routes do; `app.py` only wires them to URLs.
+
+HEAD is answered exactly like GET: the HTTP layer in front (API Gateway, the `up` server) sends
+GET's headers and drops the body.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import logging
 
 from chalice.app import Request, Response
 
-from chalicelib import images
 from chalicelib.aws_secrets import SecretUnavailable, resolve_salt
 from chalicelib.config import (
     MAX_MONSTER_NAME_CHARS,
@@ -15,11 +18,12 @@ from chalicelib.config import (
     Settings,
     get_settings,
 )
-from chalicelib.dnmonster_client import DnmonsterError
+from chalicelib.errors import BadName, DnmonsterError, NotReady
 from chalicelib.hashing import name_hash
+from chalicelib.images import get_monster
 from chalicelib.links import page_links, relative_base
-from chalicelib.logs import current_request, log_event
-from chalicelib.names import BadName, check_name, form_name, path_name
+from chalicelib.logs import log_event
+from chalicelib.names import check_name, form_name, path_name, shown, single
 from chalicelib.page import CONTENT_SECURITY_POLICY, DEFAULT_NAME, render_page
 from chalicelib.responses import (
     etag_matches,
@@ -30,50 +34,32 @@ from chalicelib.responses import (
     text_error,
 )
 
-NOT_CONFIGURED = "The service is not configured correctly yet. Please try again later."
-RETRY_AFTER_SECONDS = "5"
-
-
-class NotReady(Exception):
-    """Configuration or the salt is missing: the function refuses to serve (503)."""
-
-
-def _log_dnmonster_error(problem: DnmonsterError) -> None:
-    log_event("dnmonster_error", level=logging.WARNING, status=problem.status, detail=str(problem))
+DRAW_FAILED = "We could not draw this monster right now. Please try again in a moment."
 
 
 def ready_settings() -> tuple[Settings, str]:
     """Settings and salt, or NotReady (logged) when a request cannot be served at all."""
     try:
         settings = get_settings()
-        return settings, resolve_salt(settings)
+        return settings, resolve_salt(settings.salt)
     except (ConfigError, SecretUnavailable) as error:
         log_event("not_ready", level=logging.ERROR, reason=str(error))
         raise NotReady(str(error)) from error
 
 
-def _page(
-    request: Request,
-    settings: Settings,
-    name: str,
-    status: int = 200,
-    error: str | None = None,
-    salt: str | None = None,
-) -> Response:
-    page_path = str(request.context.get("path") or "/")
-    links = None
-    if salt is not None:
-        links = page_links(
-            page_path,
-            request.headers.get("host"),
-            request.headers.get("x-forwarded-proto"),
-            name_hash(salt, name),
-            name,
+def not_ready() -> Response:
+    return text_error(NotReady.status, NotReady.message, {"Retry-After": "60"})
+
+
+def _typed_name(request: Request) -> str | None:
+    """The name as sent: the form body for POST, the query string otherwise."""
+    if request.method == "POST":
+        body = request.raw_body
+        return form_name(
+            body if isinstance(body, bytes) else body.encode(), request.headers.get("content-type")
         )
-    html = render_page(
-        name, relative_base(page_path), links, settings.size, MAX_PAGE_NAME_CHARS, error
-    )
-    return html_response(html, status, CONTENT_SECURITY_POLICY)
+    params = request.query_params
+    return single(params.getlist("name") if params is not None else None)
 
 
 def page(request: Request) -> Response:
@@ -81,35 +67,35 @@ def page(request: Request) -> Response:
     try:
         settings, salt = ready_settings()
     except NotReady:
-        return text_error(503, NOT_CONFIGURED, {"Retry-After": "60"})
+        return not_ready()
+    path = str(request.context.get("path") or "/")
+    base = relative_base(path)
+    size = settings.image.size
+
+    def answer(name: str, status: int = 200, error: str | None = None, hashed: str = "") -> Response:
+        links = None
+        if hashed:
+            host, proto = request.headers.get("host"), request.headers.get("x-forwarded-proto")
+            links = page_links(path, host, proto, hashed, name)
+        html = render_page(
+            name=name, form_action=base, links=links, size=size,
+            max_chars=MAX_PAGE_NAME_CHARS, error=error,
+        )
+        return html_response(html, status, CONTENT_SECURITY_POLICY)
+
     typed = DEFAULT_NAME
     try:
-        if request.method == "POST":
-            body = request.raw_body
-            found = form_name(
-                body if isinstance(body, bytes) else body.encode(),
-                request.headers.get("content-type"),
-            )
-        else:
-            found = (request.query_params or {}).get("name")
-        if found is not None:
-            typed = found
+        found = _typed_name(request)
+        typed = DEFAULT_NAME if found is None else found
         name = check_name(typed, MAX_PAGE_NAME_CHARS)
     except BadName as problem:
-        shown = typed.encode("utf-8", "replace").decode("utf-8")
-        return _page(request, settings, shown, 400, str(problem))
+        return answer(shown(typed), 400, problem.message)
+    hashed = name_hash(salt, name)
     try:
-        images.get_monster(
-            name_hash(salt, name),
-            settings,
-            images.default_cache(settings),
-            images.default_client(settings),
-        )
-    except DnmonsterError as problem:
-        _log_dnmonster_error(problem)
-        message = "We could not draw this monster right now. Please try again in a moment."
-        return _page(request, settings, name, 200, message)
-    return _page(request, settings, name, salt=salt)
+        get_monster(hashed, settings=settings)  # also warms the cache for the <img> request
+    except DnmonsterError:
+        return answer(name, 200, DRAW_FAILED)
+    return answer(name, hashed=hashed)
 
 
 def monster(request: Request, name: str) -> Response:
@@ -117,23 +103,17 @@ def monster(request: Request, name: str) -> Response:
     try:
         settings, _salt = ready_settings()
     except NotReady:
-        return text_error(503, NOT_CONFIGURED, {"Retry-After": "60"})
+        return not_ready()
     try:
         name = check_name(path_name(name), MAX_MONSTER_NAME_CHARS)
     except BadName as problem:
-        return text_error(400, str(problem))
-    etag = monster_etag(settings.art_version, settings.size, name)
+        return text_error(problem.status, problem.message)
+    etag = monster_etag(settings.image.art_version, settings.image.size, name)
     if etag_matches(request.headers.get("if-none-match"), etag):
         return not_modified(etag)
     try:
-        result = images.get_monster(
-            name, settings, images.default_cache(settings), images.default_client(settings)
-        )
+        result = get_monster(name, settings=settings)
     except DnmonsterError as problem:
-        _log_dnmonster_error(problem)
-        extra = {"Retry-After": RETRY_AFTER_SECONDS} if problem.status == 503 else None
-        return text_error(problem.status, problem.message, extra)
-    record = current_request()
-    if record is not None:
-        record.cache = result.cache
+        retry = {"Retry-After": str(problem.retry_after)} if problem.retry_after else None
+        return text_error(problem.status, problem.message, retry)
     return png_response(result.png, etag)

@@ -105,8 +105,14 @@ def page_fingerprint() -> str:
 
     links = page_links("/", "127.0.0.1:8000", "http", "0" * 64, DEFAULT_NAME)
     pages = (
-        render_page(DEFAULT_NAME, "./", links, DEFAULT_SIZE, MAX_PAGE_NAME_CHARS),
-        render_page("x", "./", None, DEFAULT_SIZE, MAX_PAGE_NAME_CHARS, "A message."),
+        render_page(
+            name=DEFAULT_NAME, form_action="./", links=links, size=DEFAULT_SIZE,
+            max_chars=MAX_PAGE_NAME_CHARS,
+        ),
+        render_page(
+            name="x", form_action="./", links=None, size=DEFAULT_SIZE,
+            max_chars=MAX_PAGE_NAME_CHARS, error="A message.",
+        ),
     )
     return hashlib.sha256("\n".join(pages).encode("utf-8")).hexdigest()
 

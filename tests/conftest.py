@@ -75,14 +75,17 @@ def clean_function_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from chalicelib import aws_secrets
     from chalicelib.cache import forget_cache
     from chalicelib.config import ENV_VARS
+    from chalicelib.images import forget_dnmonster
 
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     forget_cache()
+    forget_dnmonster()
     aws_secrets.ssm_secure_string.cache_clear()
     aws_secrets.secret_string.cache_clear()
     yield
     forget_cache()
+    forget_dnmonster()
 
 
 @pytest.fixture

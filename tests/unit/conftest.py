@@ -21,7 +21,7 @@ def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[UpstreamServer]:
     """A real HTTP server answering valid PNGs, configured as DNMONSTER_URL."""
     with UpstreamServer() as server:
         monkeypatch.setenv("DNMONSTER_URL", server.url)
-        monkeypatch.setenv("DNMONSTER_READ_TIMEOUT", "0.5")
+        monkeypatch.setenv("DNMONSTER_TIMEOUT", "0.5")
         yield server
 
 

@@ -65,7 +65,7 @@ def test_png_is_base64_for_the_gateway_to_decode(upstream: UpstreamServer, clien
     response = invoke(monster_event(ACCEPT[client]))
     assert response["statusCode"] == 200
     assert response["isBase64Encoded"] is True
-    assert base64.b64decode(response["body"]) == make_png()
+    assert base64.b64decode(response["body"]) == make_png(80)
     assert response["headers"]["Content-Type"] == "image/png"
     assert aws_decodes(ACCEPT[client], app.api.binary_types)
 

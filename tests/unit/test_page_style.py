@@ -95,7 +95,7 @@ def outline(html: str) -> Outline:
 
 def monster_page(name: str = DEFAULT_NAME, size: int = 80) -> str:
     links = page_links("/api/", "example.test", "https", "ab" * 32, name)
-    return render_page(name, "./", links, size, 200)
+    return render_page(name=name, form_action="./", links=links, size=size, max_chars=200)
 
 
 def test_form_is_a_get_so_back_and_forward_work_and_the_url_is_shareable() -> None:
@@ -113,7 +113,10 @@ def test_field_has_a_label_a_hint_and_no_silent_length_cut() -> None:
 
 
 def test_error_is_announced_and_tied_to_the_field() -> None:
-    html = render_page("x" * 201, "./", None, 80, 200, "That name is too long.")
+    html = render_page(
+        name="x" * 201, form_action="./", links=None, size=80, max_chars=200,
+        error="That name is too long.",
+    )
     page = outline(html)
     assert page.first("input")["aria-describedby"] == "name-error name-hint"
     assert page.first("p") is not None
@@ -131,7 +134,9 @@ def test_monster_is_shown_large_at_a_whole_scale(size: int, shown: int) -> None:
 
 def test_tab_icon_is_the_monster_or_a_same_origin_monster_on_error_pages() -> None:
     assert outline(monster_page()).first("link")["href"] == "./monster/" + "ab" * 32
-    error_page = render_page("x", "./api/", None, 80, 200, "No.")
+    error_page = render_page(
+        name="x", form_action="./api/", links=None, size=80, max_chars=200, error="No."
+    )
     assert outline(error_page).first("link")["href"] == "./api/monster/identidock"
 
 

@@ -12,7 +12,8 @@ import threading
 import time
 import urllib.request
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -33,11 +34,16 @@ def make_png(side: int = 12, rgb: tuple[int, int, int] = (200, 80, 40)) -> bytes
     )
 
 
+def _asked_size(path: str) -> int:
+    sizes = parse_qs(urlsplit(path).query).get("size") or ["20"]
+    return max(int(sizes[0]), 12) if sizes[0].isdigit() else 20
+
+
 @dataclass
 class Answer:
     status: int = 200
     content_type: str = "image/png"
-    body: bytes = field(default_factory=make_png)
+    body: bytes | None = None  # None: a valid PNG of the size the request asks for
     delay_seconds: float = 0.0
     chunked: bool = False  # no Content-Length, like the original amouat/dnmonster:1.0
 
@@ -98,6 +104,7 @@ class UpstreamServer:
                 with outer._lock:
                     outer.paths.append(self.path)
                 answer = outer._respond(self.path)
+                body = answer.body if answer.body is not None else make_png(_asked_size(self.path))
                 if answer.delay_seconds:
                     time.sleep(answer.delay_seconds)
                 self.send_response(answer.status)
@@ -105,14 +112,14 @@ class UpstreamServer:
                 if answer.chunked:
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()
-                    for start in range(0, len(answer.body), 64):
-                        piece = answer.body[start : start + 64]
+                    for start in range(0, len(body), 64):
+                        piece = body[start : start + 64]
                         self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
                     self.wfile.write(b"0\r\n\r\n")
                     return
-                self.send_header("Content-Length", str(len(answer.body)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(answer.body)
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
