@@ -69,7 +69,9 @@ class DnmonsterClient:
     def _fetch(self, target: str, size: int, deadline: float) -> bytes:
         try:
             conn, reused = self._pool.take(deadline, self.settings.connect_timeout)
-        except (TimeoutError, OSError) as error:
+        except DeadlineExceeded as error:
+            raise DnmonsterTimeout(str(error)) from error
+        except OSError as error:  # refused, unreachable, or no connection within its timeout
             raise DnmonsterUnavailable(f"cannot connect: {error}") from error
         try:
             try:

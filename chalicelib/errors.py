@@ -1,13 +1,13 @@
 """The function's exceptions, one tree: each says what the client is told.
 
-    IdentidockError
-    ├── NotReady                 503  configuration or salt missing: refuse to serve
-    ├── BadName                  400  the name or its form cannot be used (message shown)
-    └── DnmonsterError           502  dnmonster could not give us a monster
-        ├── DnmonsterBadAnswer   502  an answer that is not a whole PNG of the size asked
-        ├── DnmonsterUnavailable 503  not reachable
-        ├── DnmonsterBreakerOpen 503  failing lately: not called, Retry-After says when to retry
-        └── DnmonsterTimeout     504  no whole answer within the deadline
+IdentidockError
+├── NotReady                 503  configuration or salt missing: refuse to serve
+├── BadName                  400  the name or its form cannot be used (message shown)
+└── DnmonsterError           502  dnmonster could not give us a monster
+    ├── DnmonsterBadAnswer   502  an answer that is not a whole PNG of the size asked
+    ├── DnmonsterUnavailable 503  not reachable
+    ├── DnmonsterBreakerOpen 503  failing lately: not called, Retry-After says when to retry
+    └── DnmonsterTimeout     504  no whole answer within the deadline
 """
 
 from __future__ import annotations

@@ -103,7 +103,11 @@ def get_monster(
         lock_ms = int(settings.dnmonster.timeout * 1000) + LOCK_MARGIN_MS
         try:
             flight = load_once(
-                cache, keys, draw, ttl_seconds=settings.cache.ttl_seconds, lock_ms=lock_ms,
+                cache,
+                keys,
+                draw,
+                ttl_seconds=settings.cache.ttl_seconds,
+                lock_ms=lock_ms,
                 is_valid=valid,
             )
         except CacheUnavailable as problem:  # cannot coordinate: load on our own

@@ -74,7 +74,10 @@ def form_name(body: bytes, content_type: str | None) -> str | None:
         if _BAD_ESCAPE.search(text):
             raise ValueError("malformed escape")
         fields = parse_qs(
-            text, keep_blank_values=True, strict_parsing=bool(text), errors="strict",
+            text,
+            keep_blank_values=True,
+            strict_parsing=bool(text),
+            errors="strict",
             max_num_fields=20,
         )
     except ValueError:  # includes UnicodeDecodeError

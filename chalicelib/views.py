@@ -72,14 +72,20 @@ def page(request: Request) -> Response:
     base = relative_base(path)
     size = settings.image.size
 
-    def answer(name: str, status: int = 200, error: str | None = None, hashed: str = "") -> Response:
+    def answer(
+        name: str, status: int = 200, error: str | None = None, hashed: str = ""
+    ) -> Response:
         links = None
         if hashed:
             host, proto = request.headers.get("host"), request.headers.get("x-forwarded-proto")
             links = page_links(path, host, proto, hashed, name)
         html = render_page(
-            name=name, form_action=base, links=links, size=size,
-            max_chars=MAX_PAGE_NAME_CHARS, error=error,
+            name=name,
+            form_action=base,
+            links=links,
+            size=size,
+            max_chars=MAX_PAGE_NAME_CHARS,
+            error=error,
         )
         return html_response(html, status, CONTENT_SECURITY_POLICY)
 

@@ -8,7 +8,6 @@ sent to Redis) and its circuit breaker's state.
 from __future__ import annotations
 
 import dataclasses
-
 import os
 import re
 import secrets
@@ -41,6 +40,7 @@ def is_png(data: bytes, size: int = 80) -> bool:
     except BadPng:
         return False
     return True
+
 
 IMG = {"Accept": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"}
 PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}

@@ -25,6 +25,7 @@ def is_png(data: bytes, size: int = 80) -> bool:
         return False
     return True
 
+
 IMG = {"Accept": "image/webp,*/*"}
 
 

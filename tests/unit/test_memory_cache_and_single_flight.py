@@ -27,10 +27,13 @@ KEYS = Keys.for_monster("1", 80, "abc")
 def test_keys_are_namespaced_and_versioned() -> None:
     digest = hashlib.sha256(b"abc").hexdigest()
     assert monster_key("1", 80, "abc") == f"identidock:v1:monster:80:{digest}"  # as in v1
-    assert KEYS == Keys(
-        f"identidock:v1:monster:80:{digest}",
-        f"identidock:v1:lock:80:{digest}",
-        f"identidock:v1:failed:80:{digest}",
+    assert (
+        Keys(
+            f"identidock:v1:monster:80:{digest}",
+            f"identidock:v1:lock:80:{digest}",
+            f"identidock:v1:failed:80:{digest}",
+        )
+        == KEYS
     )
     assert monster_key("2", 80, "abc") != KEYS.value
 

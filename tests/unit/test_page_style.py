@@ -114,7 +114,11 @@ def test_field_has_a_label_a_hint_and_no_silent_length_cut() -> None:
 
 def test_error_is_announced_and_tied_to_the_field() -> None:
     html = render_page(
-        name="x" * 201, form_action="./", links=None, size=80, max_chars=200,
+        name="x" * 201,
+        form_action="./",
+        links=None,
+        size=80,
+        max_chars=200,
         error="That name is too long.",
     )
     page = outline(html)

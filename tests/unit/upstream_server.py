@@ -12,9 +12,9 @@ import threading
 import time
 import urllib.request
 import zlib
-from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 
 def make_png(side: int = 12, rgb: tuple[int, int, int] = (200, 80, 40)) -> bytes:
@@ -46,6 +46,9 @@ class Answer:
     body: bytes | None = None  # None: a valid PNG of the size the request asks for
     delay_seconds: float = 0.0
     chunked: bool = False  # no Content-Length, like the original amouat/dnmonster:1.0
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Send everything (status line included) one byte at a time, with this pause between bytes.
+    drip_seconds: float = 0.0
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -62,6 +65,8 @@ class UpstreamServer:
         self.answer = answer or Answer()
         self.proxy_to = proxy_to
         self.paths: list[str] = []
+        #: Bytes of each dripped answer written before the client hung up.
+        self.dripped: list[int] = []
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
@@ -107,8 +112,13 @@ class UpstreamServer:
                 body = answer.body if answer.body is not None else make_png(_asked_size(self.path))
                 if answer.delay_seconds:
                     time.sleep(answer.delay_seconds)
+                if answer.drip_seconds:
+                    self._drip(answer, body)
+                    return
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
                 if answer.chunked:
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()
@@ -120,6 +130,25 @@ class UpstreamServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _drip(self, answer: Answer, body: bytes) -> None:
+                head = (
+                    f"HTTP/1.1 {answer.status} OK\r\nContent-Type: {answer.content_type}\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode()
+                sent = 0
+                try:
+                    for byte in head + body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        sent += 1
+                        time.sleep(answer.drip_seconds)
+                except OSError:
+                    pass
+                finally:
+                    with outer._lock:
+                        outer.dripped.append(sent)
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
