@@ -218,10 +218,24 @@ def build_settings(env: Env) -> Settings:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached(snapshot: tuple[str | None, ...]) -> Settings:
-    return build_settings(dict(zip(ENV_VARS, snapshot, strict=True)))
+def _cached(snapshot: tuple[bytes | None, ...]) -> Settings:
+    values = (None if raw is None else os.fsdecode(raw) for raw in snapshot)
+    return build_settings(dict(zip(ENV_VARS, values, strict=True)))
+
+
+_ENCODED = tuple(os.fsencode(name) for name in ENV_VARS)
+
+
+def _snapshot() -> tuple[bytes | None, ...]:
+    """Our variables' raw values. `os.environ._data` is the bytes dict behind `os.environ` (and
+    `os.environb`): reading it directly costs about 1 µs against 20 to 50 µs through
+    `os.environ.get` for 22 names, on every request. The public route is the fallback."""
+    data = getattr(os.environ, "_data", None)
+    if isinstance(data, dict):
+        return tuple(map(data.get, _ENCODED))
+    return tuple(None if (v := os.environ.get(n)) is None else os.fsencode(v) for n in ENV_VARS)
 
 
 def get_settings() -> Settings:
     """The current settings; cheap to call on every request."""
-    return _cached(tuple(os.environ.get(name) for name in ENV_VARS))
+    return _cached(_snapshot())

@@ -1,0 +1,96 @@
+"""Cold start: our app against a hello-world Chalice app importing the same runtime libraries.
+
+Each sample is a fresh interpreter that imports the app and handles its first request (so a lazy
+import cannot hide a cost): ours answers `GET /monster/{name}` from Redis (its client connects on
+that first request), the hello-world app answers `GET /` with a short text. Samples alternate,
+so a busy machine slows both alike. The difference is what our own code adds.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from identidock_fn.services import PROJECT_ROOT
+
+GOAL_RATIO = 1.15
+
+HELLO_APP = """
+import redis  # the runtime libraries our app imports, so only our own code differs
+from chalice import Chalice
+
+app = Chalice(app_name="hello")
+
+
+@app.route("/")
+def index():
+    return {"hello": "world"}
+"""
+
+# Runs in the fresh interpreter: import the app, handle one event, print the elapsed time.
+PROBE = """
+import json, os, sys, time
+started = time.perf_counter()
+sys.path.insert(0, os.getcwd())
+out = sys.stdout
+sys.stdout = open(os.devnull, "w")
+import app
+response = app.app(json.loads(sys.argv[1]), None)
+elapsed = time.perf_counter() - started
+sys.stdout = out
+print(json.dumps({"ms": elapsed * 1000, "status": response["statusCode"]}))
+"""
+
+
+def _sample(cwd: Path, event: dict[str, Any], env: dict[str, str]) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(event)],
+        cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"cold start probe failed:\n{done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["status"] != 200:
+        raise RuntimeError(f"the first request answered {result['status']}")
+    return float(result["ms"])
+
+
+def hello_event() -> dict[str, Any]:
+    return {
+        "resource": "/", "path": "/", "httpMethod": "GET", "headers": {"Accept": "*/*"},
+        "multiValueHeaders": {"Accept": ["*/*"]}, "queryStringParameters": None,
+        "multiValueQueryStringParameters": None, "pathParameters": None,
+        "stageVariables": None, "body": None, "isBase64Encoded": False,
+        "requestContext": {"resourcePath": "/", "httpMethod": "GET", "path": "/api/",
+                           "stage": "api", "requestId": "cold"},
+    }  # fmt: skip
+
+
+def bench_cold_start(runs: int, event: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """Median milliseconds from interpreter start to the first answer, ours and hello-world's."""
+    ours: list[float] = []
+    hello: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="identidock-hello-") as folder:
+        hello_dir = Path(folder)
+        (hello_dir / "app.py").write_text(HELLO_APP)
+        for attempt in range(runs + 1):  # the first pair only warms .pyc files and page cache
+            mine = _sample(PROJECT_ROOT, event, env)
+            theirs = _sample(hello_dir, hello_event(), env)
+            if attempt:
+                ours.append(mine)
+                hello.append(theirs)
+    ours_ms, hello_ms = statistics.median(ours), statistics.median(hello)
+    ratio = round(ours_ms / hello_ms, 2)
+    return {
+        "runs": runs,
+        "ours_median_ms": round(ours_ms, 1),
+        "hello_world_median_ms": round(hello_ms, 1),
+        "ratio_median": ratio,
+        "goal_ratio": GOAL_RATIO,
+        "goal_met": ratio <= GOAL_RATIO,
+    }
