@@ -1,6 +1,6 @@
 """identidock as Chalice Lambda handlers: routes only; the work is in chalicelib/."""
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Request, Response
 
 from chalicelib import routes, views
 from chalicelib.middleware import handle_http
@@ -19,9 +19,15 @@ cold_start()
 # Any Content-Type reaches the view, which answers a non-form POST body with a friendly 400 page.
 @app.route(routes.PAGE, methods=routes.PAGE_METHODS, content_types=["*/*"])
 def index() -> Response:
-    return views.page(app.current_request)
+    return views.page(current_request())
 
 
 @app.route(routes.MONSTER, methods=routes.MONSTER_METHODS)
 def monster(name: str) -> Response:
-    return views.monster(app.current_request, name)
+    return views.monster(current_request(), name)
+
+
+def current_request() -> Request:
+    request = app.current_request
+    assert request is not None  # Chalice sets it before calling a view
+    return request

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import RedisSettings, SaltSettings
+
+if TYPE_CHECKING:  # the stubs are a development dependency
+    from botocore.config import Config
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ssm import SSMClient
 
 #: The book's salt: used only outside production, and the start-up log says so.
 DEV_SALT = "UNIQUE_SALT"
@@ -21,36 +26,55 @@ class SecretUnavailable(RuntimeError):
     """A secret the function needs is missing or could not be fetched."""
 
 
-#: A secret fetch at cold start must not hang the request: short timeouts and one attempt (a
-#: failed fetch is not cached, so the next request tries again; no retry storm on a throttled API).
-_AWS_TIMEOUTS = {"connect_timeout": 1.0, "read_timeout": 2.0}
-
-
-def _client(service: str) -> Any:
-    import boto3
+def _config() -> Config:
+    """A fetch at cold start must not hang the request: short timeouts and one attempt (a failed
+    fetch is not cached, so the next request tries again; no retry storm on a throttled API)."""
     from botocore.config import Config
 
-    config = Config(**_AWS_TIMEOUTS, retries={"total_max_attempts": 1, "mode": "standard"})
-    return boto3.client(service, config=config)
+    return Config(
+        connect_timeout=1.0,
+        read_timeout=2.0,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+
+
+def _ssm() -> SSMClient:
+    import boto3
+
+    return boto3.client("ssm", config=_config())
+
+
+def _secretsmanager() -> SecretsManagerClient:
+    import boto3
+
+    return boto3.client("secretsmanager", config=_config())
+
+
+def _text(value: Any, what: str) -> str:
+    """A secret must be a non-empty string: AWS's answer is checked like any other."""
+    if not isinstance(value, str) or not value:
+        raise SecretUnavailable(f"{what} holds no text value")
+    return value
 
 
 @functools.lru_cache(maxsize=8)
 def ssm_secure_string(name: str) -> str:
     """The decrypted value of an SSM parameter."""
     try:
-        answer = _client("ssm").get_parameter(Name=name, WithDecryption=True)
+        answer = _ssm().get_parameter(Name=name, WithDecryption=True)
     except Exception as error:  # botocore raises many unrelated classes
         raise SecretUnavailable(f"cannot read SSM parameter {name}: {error}") from error
-    return answer["Parameter"]["Value"]
+    return _text(answer.get("Parameter", {}).get("Value"), f"SSM parameter {name}")
 
 
 @functools.lru_cache(maxsize=8)
 def secret_string(secret_id: str) -> str:
     """A Secrets Manager secret: a plain string, or JSON with a `token` or `password` key."""
     try:
-        raw = _client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+        answer = _secretsmanager().get_secret_value(SecretId=secret_id)
     except Exception as error:
         raise SecretUnavailable(f"cannot read secret {secret_id}: {error}") from error
+    raw = _text(answer.get("SecretString"), f"secret {secret_id}")
     try:
         parsed = json.loads(raw)
     except ValueError:
@@ -58,7 +82,7 @@ def secret_string(secret_id: str) -> str:
     if isinstance(parsed, dict):
         for key in ("token", "password", "auth_token"):
             if isinstance(parsed.get(key), str):
-                return parsed[key]
+                return _text(parsed[key], f"secret {secret_id} key {key}")
         raise SecretUnavailable(f"secret {secret_id} has no token or password key")
     return raw
 

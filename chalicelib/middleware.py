@@ -1,10 +1,12 @@
 """HTTP middleware: the request's log line and deadline, protective headers on every answer,
 requests without Accept, and text-only errors.
 
-Requests without an Accept header: with `*/*` among the API's binary types, Chalice answers
-400 to every such request (its `_validate_binary_response`). A gateway may then hand a base64
-PNG through undecoded, so the image route answers 406 with a short text instead; text routes are
-safe for any Accept (their bodies are never base64-encoded), so they get an explicit `*/*`.
+Accept: API Gateway decodes our base64 PNG only when the request's FIRST Accept value is a media
+range that matches a binary type; with `*/*` among them every `type/subtype` matches, but a
+request without Accept, or whose first value is no `type/subtype` (`garbage`, `image`, empty),
+matches nothing and would get the base64 text labelled image/png (docs/localstack.md). So the
+image route answers those with a short 406; text routes are safe for any Accept (their bodies
+are never base64-encoded), and one without Accept gets an explicit `*/*` for Chalice.
 Errors Chalice produces itself (405, 415, 500 from an unexpected exception) become short
 plain-text answers, never a stack trace.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 
 from chalice.app import CaseInsensitiveMapping, Request, Response
@@ -23,7 +26,9 @@ from chalicelib.logs import finish_request, log_event, start_request
 from chalicelib.responses import TextResponse, protect, text_error
 from chalicelib.routes import MONSTER
 
-NO_ACCEPT_MESSAGE = "Send an Accept header that allows image/png, for example 'Accept: image/png'."
+NO_ACCEPT_MESSAGE = (
+    "Send an Accept header whose first value is a media type, for example 'Accept: image/png'."
+)
 
 
 def _as_text(response: Response) -> Response:
@@ -44,12 +49,26 @@ def _as_text(response: Response) -> Response:
     return text_error(response.status_code, message, keep)
 
 
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_MEDIA_RANGE = re.compile(rf"{_TOKEN}/{_TOKEN}")
+
+
+def gateway_decodes(accept: str | None) -> bool:
+    """True when API Gateway would match the first Accept value against `*/*` (and decode)."""
+    if not accept:
+        return False
+    first = accept.split(",", 1)[0].split(";", 1)[0].strip()
+    return _MEDIA_RANGE.fullmatch(first) is not None
+
+
 def _respond(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    if request.headers.get("accept"):
-        return get_response(request)
+    accept = request.headers.get("accept")
     if request.path == MONSTER:
-        return text_error(406, NO_ACCEPT_MESSAGE)
-    request.headers = CaseInsensitiveMapping({**request.headers, "accept": "*/*"})
+        if not gateway_decodes(accept):
+            return text_error(406, NO_ACCEPT_MESSAGE)
+        return get_response(request)
+    if not accept:
+        request.headers = CaseInsensitiveMapping({**request.headers, "accept": "*/*"})
     return get_response(request)
 
 

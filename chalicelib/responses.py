@@ -12,7 +12,7 @@ import hashlib
 import os
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 IMAGE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 #: Sent on every response, errors included (the page sets its own, stricter-for-pages CSP):
@@ -49,8 +49,11 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag.removeprefix("W/") == etag for tag in tags)
 
 
+Headers = dict[str, str | list[str]]
+
+
 def png_response(png: bytes, etag: str) -> Response:
-    headers = {
+    headers: Headers = {
         "Content-Type": "image/png",
         "ETag": etag,
         "Cache-Control": IMAGE_CACHE_CONTROL,
@@ -82,7 +85,7 @@ def html_response(html: str, status: int, csp: str) -> TextResponse:
     )
 
 
-def text_error(status: int, message: str, headers: dict[str, str] | None = None) -> TextResponse:
+def text_error(status: int, message: str, headers: Headers | None = None) -> TextResponse:
     """A short plain-text error; never a stack trace."""
     return TextResponse(
         body=message.rstrip("\n") + "\n",

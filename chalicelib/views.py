@@ -120,6 +120,10 @@ def monster(request: Request, name: str) -> Response:
     try:
         result = get_monster(name, settings=settings)
     except DnmonsterError as problem:
-        retry = {"Retry-After": str(problem.retry_after)} if problem.retry_after else None
-        return text_error(problem.status, problem.message, retry)
+        retry_after = problem.retry_after
+        return text_error(
+            problem.status,
+            problem.message,
+            {"Retry-After": str(retry_after)} if retry_after else None,
+        )
     return png_response(result.png, etag)
