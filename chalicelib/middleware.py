@@ -49,8 +49,8 @@ def _as_text(response: Response) -> Response:
     return text_error(response.status_code, message, keep)
 
 
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_MEDIA_RANGE = re.compile(rf"{_TOKEN}/{_TOKEN}")
+_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_MEDIA_RANGE = re.compile(rf"{_TCHARS}/{_TCHARS}")
 
 
 def gateway_decodes(accept: str | None) -> bool:

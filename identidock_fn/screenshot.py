@@ -106,12 +106,19 @@ def page_fingerprint() -> str:
     links = page_links("/", "127.0.0.1:8000", "http", "0" * 64, DEFAULT_NAME)
     pages = (
         render_page(
-            name=DEFAULT_NAME, form_action="./", links=links, size=DEFAULT_SIZE,
+            name=DEFAULT_NAME,
+            form_action="./",
+            links=links,
+            size=DEFAULT_SIZE,
             max_chars=MAX_PAGE_NAME_CHARS,
         ),
         render_page(
-            name="x", form_action="./", links=None, size=DEFAULT_SIZE,
-            max_chars=MAX_PAGE_NAME_CHARS, error="A message.",
+            name="x",
+            form_action="./",
+            links=None,
+            size=DEFAULT_SIZE,
+            max_chars=MAX_PAGE_NAME_CHARS,
+            error="A message.",
         ),
     )
     return hashlib.sha256("\n".join(pages).encode("utf-8")).hexdigest()

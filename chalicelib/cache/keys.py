@@ -19,7 +19,9 @@ class Keys(NamedTuple):
     def for_monster(cls, art_version: str, size: int, name: str) -> Keys:
         suffix = f"{size}:{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()}"
         prefix = f"identidock:v{art_version}"
-        return cls(f"{prefix}:monster:{suffix}", f"{prefix}:lock:{suffix}", f"{prefix}:failed:{suffix}")
+        return cls(
+            f"{prefix}:monster:{suffix}", f"{prefix}:lock:{suffix}", f"{prefix}:failed:{suffix}"
+        )
 
 
 def monster_key(art_version: str, size: int, name: str) -> str:

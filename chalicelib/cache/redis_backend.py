@@ -111,7 +111,9 @@ class RedisCache:
             raise CacheUnavailable(f"store refused: {answer!r:.200}", refused=True)
 
     def fail(self, keys: Keys, token: str, status: int, marker_ms: int) -> None:
-        self._run(lambda: self._fail(keys=[keys.failed, keys.lock], args=[token, status, marker_ms]))
+        self._run(
+            lambda: self._fail(keys=[keys.failed, keys.lock], args=[token, status, marker_ms])
+        )
 
 
 def _pair(answer: Any) -> tuple[int, Any]:
