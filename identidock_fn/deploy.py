@@ -96,7 +96,7 @@ def ensure_salt(ssm: Any) -> bool:
 def ensure_token(sm: Any, token: str | None) -> str:
     """The Redis AUTH token from Secrets Manager, created (or set to `token`) when needed."""
     try:
-        current = sm.get_secret_value(SecretId=TOKEN_SECRET)["SecretString"]
+        current: str = sm.get_secret_value(SecretId=TOKEN_SECRET)["SecretString"]
     except sm.exceptions.ResourceNotFoundException:
         value = token or secrets.token_urlsafe(32)
         sm.create_secret(Name=TOKEN_SECRET, SecretString=value)
@@ -117,10 +117,22 @@ def keeper_pid(work: Path) -> int | None:
         state = json.loads(keeper_state_file(work).read_text())
         process = psutil.Process(state["pid"])
         if abs(process.create_time() - state["create_time"]) < 1:
-            return process.pid
+            return int(process.pid)
     except (FileNotFoundError, KeyError, ValueError, psutil.Error):
         pass
     return None
+
+
+def keeper_environment() -> dict[str, str]:
+    """All the keeper and its servers need: where programs are, a UTF-8 locale, a temp folder.
+
+    Nothing else from our environment (AWS credentials, tokens, a user's own variables) reaches
+    the servers it starts.
+    """
+    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    if "TMPDIR" in os.environ:
+        env["TMPDIR"] = os.environ["TMPDIR"]
+    return env
 
 
 def start_services(work: Path, token: str, echo: Echo) -> Services:
@@ -131,15 +143,21 @@ def start_services(work: Path, token: str, echo: Echo) -> Services:
         echo("starting a TLS redis-server (requirepass) and dnmonster on loopback ...")
         work.mkdir(parents=True, exist_ok=True)
         with (work / "keeper.log").open("ab") as log:
+            # The token goes through a pipe, never the environment: every server the keeper
+            # starts would inherit it, and /proc/<pid>/environ outlives any later unsetenv.
             process = subprocess.Popen(
                 [sys.executable, "-m", "identidock_fn.deploy", str(work)],
                 cwd=ROOT,
-                env={**os.environ, "IDENTIDOCK_REDIS_TOKEN": token},
-                stdin=subprocess.DEVNULL,
+                env=keeper_environment(),
+                stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        assert process.stdin is not None  # stdin=PIPE above
+        # A keeper that died at start closes the pipe; the wait below then reports it.
+        with contextlib.suppress(BrokenPipeError), process.stdin:
+            process.stdin.write(token.encode() + b"\n")
         deadline = time.monotonic() + KEEPER_START_SECONDS
         while not state_file.exists():
             if process.poll() is not None or time.monotonic() > deadline:
@@ -167,7 +185,9 @@ def keep_services(work: Path) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    token = os.environ["IDENTIDOCK_REDIS_TOKEN"]
+    token = sys.stdin.readline().rstrip("\n")  # from start_services, through a pipe
+    if not token:
+        raise SystemExit("the keeper reads the Redis AUTH token from its standard input")
     redis = RedisServer(tls=True, password=token, workdir=work / "redis")
     dnmonster = DnmonsterServer(workdir=work / "dnmonster")
     with redis, dnmonster:

@@ -11,9 +11,11 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,7 +71,7 @@ def from_env(port: int | None = None, state_dir: Path | None = None) -> LocalSta
     return LocalStack(
         venv=Path(env.get("IDENTIDOCK_LOCALSTACK_VENV", ROOT / "build" / "localstack-venv")),
         state_dir=Path(
-            state_dir or env.get("IDENTIDOCK_LOCALSTACK_DIR", ROOT / "build" / "localstack")
+            state_dir or env.get("IDENTIDOCK_LOCALSTACK_DIR") or ROOT / "build" / "localstack"
         ).resolve(),
         port=port or int(env.get("IDENTIDOCK_LOCALSTACK_PORT", "4566")),
         external_url=env.get("IDENTIDOCK_LOCALSTACK_URL") or None,
@@ -104,7 +106,12 @@ def ensure_venv(ls: LocalStack, echo: Echo) -> None:
     target = ["--upgrade", "--target", str(ls.lambda_runtime_dir)]
     subprocess.run([*pip, *target, "-r", str(SOURCES / "lambda-runtime.txt")], check=True)
     executor = ["--no-deps", "--force-reinstall"]
-    subprocess.run([*pip, *executor, str(SOURCES / "executor")], check=True)
+    # Built from a copy: setuptools writes build/ and *.egg-info/ next to the sources it builds.
+    with tempfile.TemporaryDirectory(prefix="identidock-executor-") as scratch:
+        copy = Path(scratch) / "executor"
+        ignore = shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
+        shutil.copytree(SOURCES / "executor", copy, ignore=ignore)
+        subprocess.run([*pip, *executor, str(copy)], check=True)
     stamp.write_text(wanted)
 
 
@@ -131,7 +138,7 @@ def running_pid(ls: LocalStack) -> int | None:
         recorded = json.loads(ls.state_file.read_text())
         process = psutil.Process(recorded["pid"])
         if abs(process.create_time() - recorded["create_time"]) < 1 and process.is_running():
-            return process.pid
+            return int(process.pid)
     except (FileNotFoundError, KeyError, ValueError, psutil.Error):
         pass
     return None

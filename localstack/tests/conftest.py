@@ -92,7 +92,7 @@ def _create_function(
     return name
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def create_function():
     return _create_function
 
