@@ -20,10 +20,11 @@ from chalicelib.config import DnmonsterSettings
 from chalicelib.errors import (
     DnmonsterBadAnswer,
     DnmonsterBreakerOpen,
+    DnmonsterError,
     DnmonsterTimeout,
     DnmonsterUnavailable,
 )
-from chalicelib.http_pool import ConnectionPool, DeadlineExceeded
+from chalicelib.http_pool import ConnectionPool, DeadlineExceeded, PooledConnection
 from chalicelib.png import BadPng, check_png
 
 _SAFE = "-_"  # quote() keeps letters and digits; `.` and `~` are escaped too
@@ -66,13 +67,16 @@ class DnmonsterClient:
         self.breaker.record_success()
         return png
 
-    def _fetch(self, target: str, size: int, deadline: float) -> bytes:
+    def _connect(self, deadline: float) -> tuple[PooledConnection, bool]:
         try:
-            conn, reused = self._pool.take(deadline, self.settings.connect_timeout)
+            return self._pool.take(deadline, self.settings.connect_timeout)
         except DeadlineExceeded as error:
             raise DnmonsterTimeout(str(error)) from error
         except OSError as error:  # refused, unreachable, or no connection within its timeout
             raise DnmonsterUnavailable(f"cannot connect: {error}") from error
+
+    def _fetch(self, target: str, size: int, deadline: float) -> bytes:
+        conn, reused = self._connect(deadline)
         try:
             try:
                 answer = self._ask(conn, target)
@@ -80,12 +84,15 @@ class DnmonsterClient:
                 if not reused:
                     raise
                 conn.close()  # the server closed an idle connection: one fresh try, same deadline
-                conn, _ = self._pool.take(deadline, self.settings.connect_timeout)
+                conn, _ = self._connect(deadline)
                 answer = self._ask(conn, target)
             body = self._read(answer, size)
-        except DnmonsterBadAnswer:
+        except DnmonsterError:
             conn.close()
             raise
+        except _RESET as error:  # closed without a word: nobody there to answer
+            conn.close()
+            raise DnmonsterUnavailable(f"connection closed without an answer: {error}") from error
         except (TimeoutError, DeadlineExceeded) as error:
             conn.close()
             raise DnmonsterTimeout(f"no whole answer within the deadline: {error}") from error

@@ -74,7 +74,7 @@ def _tls_context() -> ssl.SSLContext:
     return context
 
 
-class _Connection(http.client.HTTPConnection):
+class PooledConnection(http.client.HTTPConnection):
     def connect(self) -> None:
         sock = socket.create_connection((self.host, self.port), self.timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -89,7 +89,7 @@ class _Connection(http.client.HTTPConnection):
             sock.deadline = deadline
 
 
-class _TLSConnection(_Connection):
+class PooledTLSConnection(PooledConnection):
     context = _tls_context()
 
     def _wrap(self, sock: DeadlineSocket) -> socket.socket:
@@ -108,12 +108,12 @@ class ConnectionPool:
     """Up to `size` idle keep-alive connections to one origin."""
 
     def __init__(self, scheme: str, host: str, port: int | None, size: int = 16) -> None:
-        self._kind = _TLSConnection if scheme == "https" else _Connection
+        self._kind = PooledTLSConnection if scheme == "https" else PooledConnection
         self.host = host
         self.port = port
-        self._idle: queue.LifoQueue[_Connection] = queue.LifoQueue(maxsize=size)
+        self._idle: queue.LifoQueue[PooledConnection] = queue.LifoQueue(maxsize=size)
 
-    def take(self, deadline: float, connect_timeout: float) -> tuple[_Connection, bool]:
+    def take(self, deadline: float, connect_timeout: float) -> tuple[PooledConnection, bool]:
         """A connection (reused: True) with its socket bound to deadline; raises OSError or
         DeadlineExceeded when a new one cannot be opened in time."""
         while True:
@@ -134,7 +134,7 @@ class ConnectionPool:
         conn.set_deadline(deadline)
         return conn, False
 
-    def give_back(self, conn: _Connection) -> None:
+    def give_back(self, conn: PooledConnection) -> None:
         try:
             self._idle.put_nowait(conn)
         except queue.Full:

@@ -98,6 +98,17 @@ def test_a_bad_answer_is_502_and_never_cached(
     assert upstream.calls == 1
 
 
+def test_a_dnmonster_that_hangs_up_without_answering_is_503(
+    client: Client, upstream: UpstreamServer
+) -> None:
+    """Twice: the second request finds its pooled connection closed and opens a fresh one."""
+    upstream.answer = Answer(hang_up=True)
+    for _ in range(2):
+        response = client.http.get(f"/monster/{name()}", headers=IMG)
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+
+
 def test_the_size_cap_is_a_setting(
     client: Client, upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

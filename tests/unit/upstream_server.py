@@ -49,6 +49,8 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     #: Send everything (status line included) one byte at a time, with this pause between bytes.
     drip_seconds: float = 0.0
+    #: Close the connection without answering (a crashed process behind a listening socket).
+    hang_up: bool = False
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -114,6 +116,9 @@ class UpstreamServer:
                     time.sleep(answer.delay_seconds)
                 if answer.drip_seconds:
                     self._drip(answer, body)
+                    return
+                if answer.hang_up:
+                    self.close_connection = True
                     return
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
