@@ -1,8 +1,12 @@
-"""`python -m identidock_fn up`: dnmonster, Redis and `chalice local`, stopped together.
+"""`python -m identidock_fn up`: dnmonster, Redis and the app (`chalice local`), stopped together.
 
 Every server runs in its own session (mirakuru), so a terminal's Ctrl-C reaches only this process;
-it then stops `chalice local` first and the backing services after it. SIGTERM does the same. If
-one of the servers dies on its own, the others are stopped too and the command exits with 1.
+it then stops the app server first and the backing services after it. SIGTERM does the same. If
+one of the servers dies on its own, the others are stopped too and the command exits with 1. If
+this process is killed outright (SIGKILL), the kernel sends each server SIGTERM (PDEATHSIG).
+Each server gets a minimal environment (see `services.process` and `app_server_environment`)
+and listens on 127.0.0.1; only the app's address can be changed (`--host`).
+The app server is chalice's local gateway behind our HTTP server: see `services.local_http`.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from identidock_fn.services import (
     ServiceError,
 )
 from identidock_fn.services.base import preferred_port
+from identidock_fn.services.chalice_local import app_environment
 from identidock_fn.services.redis_server import redis_server_installed
 
 READY_PREFIX = "identidock_fn is up at"
 DNMONSTER_PORT = 8080  # dnmonster's container port: used when free, so its URL is the usual one
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+REDIS_SECRETS = ("REDIS_AUTH_TOKEN", "REDIS_AUTH_SECRET_ID", "REDIS_CA_FILE")
 
 
 class StopRequested(Exception):
@@ -50,6 +56,25 @@ def _wait_for_any_exit(servers: list[ManagedServer]) -> ManagedServer | None:
     info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT)  # leaves the child for Popen to reap
     pid = info.si_pid if info is not None else None
     return next((server for server in servers if server.pid == pid), None)
+
+
+def app_server_environment(
+    dnmonster_url: str, redis_url: str | None, *, own_redis: bool
+) -> dict[str, str]:
+    """What the app server gets on top of the base environment.
+
+    The function's settings and AWS access from ours, with the dnmonster and Redis in use. The
+    Redis secrets (`REDIS_AUTH_TOKEN`, `REDIS_AUTH_SECRET_ID`, `REDIS_CA_FILE`) only go with a
+    Redis the user named: ours has no password and no TLS, and without Redis none is used.
+    """
+    env = app_environment(os.environ) | {"DNMONSTER_URL": dnmonster_url}
+    for name in ("REDIS_URL", *REDIS_SECRETS):
+        env.pop(name, None)
+    if redis_url is not None:
+        env["REDIS_URL"] = redis_url
+        if not own_redis:
+            env |= {name: os.environ[name] for name in REDIS_SECRETS if name in os.environ}
+    return env
 
 
 def _start(stack: contextlib.ExitStack, server: ManagedServer, started: list[ManagedServer]) -> str:
@@ -80,18 +105,14 @@ def run_stack(
                     )
                     dnmonster_url = _start(stack, dnmonster, started)
                     _say(f"dnmonster at {dnmonster_url} (log: {started[-1].log_file})")
-                if redis_url is None and redis_server_installed():
+                own_redis = redis_url is None and redis_server_installed()
+                if own_redis:
                     redis_url = _start(stack, RedisServer(workdir=workdir / "redis"), started)
                     _say(f"redis-server at {redis_url} (log: {started[-1].log_file})")
                 elif redis_url is None:
                     _say("redis-server is not installed: caching in the function's memory")
-                env = {"DNMONSTER_URL": dnmonster_url}
-                if redis_url is not None:
-                    env["REDIS_URL"] = redis_url
-                else:  # chalice local inherits our environment; it must not pick up a stray one
-                    os.environ.pop("REDIS_URL", None)
                 app = ChaliceLocalServer(
-                    env=env,
+                    env=app_server_environment(dnmonster_url, redis_url, own_redis=own_redis),
                     autoreload=autoreload,
                     inherit_output=True,
                     host=host,

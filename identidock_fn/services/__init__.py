@@ -1,6 +1,9 @@
 """Real servers on free loopback ports, run as process groups that stop with no orphans.
 
-Used by the test fixtures (`tests/conftest.py`), `python -m identidock_fn up` and the benchmarks.
+Each gets only the environment it needs and stops when the process that started it dies
+(`process`). Used by the test fixtures (`tests/conftest.py`), `python -m identidock_fn up`, the
+LocalStack deploy keeper and the benchmarks. `local_server`/`local_http` are the app server `up`
+runs: chalice's local gateway behind an HTTP server that holds up (docs/running.md).
 """
 
 from identidock_fn.services.base import PROJECT_ROOT, ManagedServer, ServiceError, free_port

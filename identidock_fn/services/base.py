@@ -1,9 +1,10 @@
 """A server process on a loopback port, started and stopped through mirakuru.
 
 mirakuru starts each process in its own session (so a terminal's Ctrl-C reaches only us, and we
-decide the stop order) and waits until the process answers. To stop, we SIGTERM the main process
-and give it time to stop its workers; then mirakuru signals the whole process group and kills
-whatever is left that carries its marker environment variable.
+decide the stop order) and waits until the process answers. Each process gets only the
+environment its launcher gives it (`environment()`), and SIGTERM if we die (see `process`). To
+stop, we SIGTERM the main process and give it time to stop its workers; then mirakuru signals the
+whole process group and kills whatever is left that carries its marker environment variable.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import IO, Self
 
 from mirakuru import Executor
 from mirakuru.exceptions import ExecutorError
+
+from identidock_fn.services.process import base_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
@@ -99,6 +102,10 @@ class ManagedServer(ABC):
     @abstractmethod
     def url(self) -> str:
         """Where a client reaches the server."""
+
+    def environment(self) -> dict[str, str]:
+        """The whole environment the server's process gets (nothing else of ours leaks in)."""
+        return base_environment()
 
     @abstractmethod
     def _executor_for(self, output: dict[str, int | IO[bytes] | None]) -> Executor:

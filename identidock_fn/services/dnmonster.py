@@ -1,14 +1,23 @@
-"""Our dnmonster service (`python -m dnmonster`), ready once `GET /health` answers 200."""
+"""Our dnmonster service (`python -m dnmonster`), ready once `GET /health` answers 200.
+
+Its environment: the base one (PATH, HOME, TMPDIR, TZ, locale), PYTHONUNBUFFERED, the tuning
+variables in `PASSED_SETTINGS` when we have them set, and the `env` given to the launcher.
+Host, port and sprites go on its command line.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import IO
 
-from mirakuru import Executor, HTTPExecutor
+from mirakuru import Executor
 
 from identidock_fn.services.base import LOOPBACK, PROJECT_ROOT, ManagedServer
+from identidock_fn.services.process import ContainedHTTPExecutor
+
+PASSED_SETTINGS = ("DNMONSTER_WORKERS", "DNMONSTER_MAX_SIZE")
 
 
 class DnmonsterServer(ManagedServer):
@@ -22,10 +31,12 @@ class DnmonsterServer(ManagedServer):
         host: str = LOOPBACK,
         port: int | None = None,
         workdir: Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         super().__init__(host=host, port=port, workdir=workdir)
         self.sprites = sprites
         self.python = python
+        self.env = dict(env or {})
 
     @property
     def url(self) -> str:
@@ -37,17 +48,23 @@ class DnmonsterServer(ManagedServer):
             args += ["--sprites", str(self.sprites)]
         return args
 
+    def environment(self) -> dict[str, str]:
+        settings = {name: os.environ[name] for name in PASSED_SETTINGS if name in os.environ}
+        return super().environment() | {"PYTHONUNBUFFERED": "1"} | settings | self.env
+
     def _executor_for(self, output: dict[str, int | IO[bytes] | None]) -> Executor:
-        return HTTPExecutor(
+        return ContainedHTTPExecutor(
             self.command(),
             url=f"{self.url}/health",
             method="GET",
             status=200,
             request_timeout=2,
             cwd=str(PROJECT_ROOT),
-            envvars={"PYTHONUNBUFFERED": "1"},
+            envvars=self.environment(),
             timeout=self.start_timeout,
-            **output,
+            stdin=output["stdin"],
+            stdout=output["stdout"],
+            stderr=output["stderr"],
         )
 
 

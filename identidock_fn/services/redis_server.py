@@ -8,17 +8,21 @@ from pathlib import Path
 from typing import IO, Any
 
 import redis
-from mirakuru import Executor, TCPExecutor
+from mirakuru import Executor
 
 from identidock_fn.services.base import LOOPBACK, ManagedServer
+from identidock_fn.services.process import ContainedTCPExecutor
 from identidock_fn.services.tls import TLSFiles, write_server_certificate
+
+# how redis.conf's double-quoted strings (sdssplitargs) spell these characters
+_CONFIG_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def redis_server_installed(executable: str = "redis-server") -> bool:
     return shutil.which(executable) is not None
 
 
-class _PingExecutor(TCPExecutor):
+class _PingExecutor(ContainedTCPExecutor):
     """Ready once a real client, with the server's TLS and password settings, gets PONG."""
 
     def __init__(self, command: list[str], client: redis.Redis, **kwargs: Any) -> None:
@@ -36,6 +40,7 @@ class RedisServer(ManagedServer):
     """`redis-server` on a loopback port; with `tls=True` it speaks only TLS and needs a password.
 
     No persistence: `--save ''`, `--appendonly no`, its working directory under `workdir`.
+    Its environment is the base one only (PATH, HOME, TMPDIR, TZ, locale).
     """
 
     name = "redis"
@@ -92,6 +97,7 @@ class RedisServer(ManagedServer):
             "--appendonly", "no",
             "--daemonize", "no",
             "--logfile", "",
+            "--set-proc-title", "no",  # keeps /proc/PID/environ readable, to check what it got
         ]  # fmt: skip
         if self._tls_files:
             args += [
@@ -104,9 +110,19 @@ class RedisServer(ManagedServer):
             ]  # fmt: skip
         else:
             args += ["--port", str(self.port)]
-        if self.password is not None:
-            args += ["--requirepass", self.password]
+        if self.password is not None:  # in a private file: a command line is public (ps)
+            args = [self.executable, str(self._password_file()), *args[1:]]
         return args
+
+    def _password_file(self) -> Path:
+        """A config file holding only `requirepass`, readable by us alone."""
+        assert self.password is not None
+        quoted = "".join(_CONFIG_ESCAPES.get(char, char) for char in self.password)
+        path = self.workdir / "redis-auth.conf"
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(f'requirepass "{quoted}"\n')
+        return path
 
     def _executor_for(self, output: dict[str, int | IO[bytes] | None]) -> Executor:
         return _PingExecutor(
@@ -114,6 +130,7 @@ class RedisServer(ManagedServer):
             client=self.client(socket_connect_timeout=1, socket_timeout=1),
             host=self.host,
             port=self.port,
+            envvars=self.environment(),
             timeout=self.start_timeout,
             **output,
         )

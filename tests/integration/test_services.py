@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import psutil
 import pytest
 import redis
 import requests
 
-from identidock_fn.services import DnmonsterServer, ManagedServer, RedisServer, ServiceError
+from identidock_fn.services import (
+    PROJECT_ROOT,
+    DnmonsterServer,
+    ManagedServer,
+    RedisServer,
+    ServiceError,
+)
+from identidock_fn.services.process import base_environment
 
 pytestmark = pytest.mark.integration
 
@@ -125,7 +135,7 @@ def test_tls_redis_restarts_with_the_same_port_password_and_ca(
     assert client.ping()
 
 
-def test_a_taken_port_is_a_clear_error(redis_service: RedisServer, tmp_path) -> None:
+def test_a_taken_port_is_a_clear_error(redis_service: RedisServer, tmp_path: Path) -> None:
     second = RedisServer(port=redis_service.port, workdir=tmp_path)
     with pytest.raises(ServiceError, match="did not start"):
         second.start()
@@ -166,3 +176,94 @@ def _pgid(pid: int) -> int | None:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
+
+
+# -- what a launched server gets, and that it ends with us -----------------------------------------
+
+SECRET = "launcher-parent-secret-5d1e"
+
+
+def _environ_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {key.decode(): value.decode(errors="replace") for key, value in pairs}
+
+
+def test_a_launched_server_gets_only_its_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("REDIS_AUTH_TOKEN", SECRET)
+    monkeypatch.setenv("IDENTIDOCK_TEST_SECRET", SECRET)
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    servers: list[ManagedServer] = [
+        RedisServer(tls=True, workdir=tmp_path / "redis"),
+        DnmonsterServer(workdir=tmp_path / "dnmonster", env={"DNMONSTER_WORKERS": "1"}),
+    ]
+    try:
+        for server in servers:
+            server.start()
+            assert server.pid is not None
+            env = _environ_of(server.pid)
+            assert SECRET not in env.values(), f"{server.name}: {env}"
+            assert env["PATH"] == os.environ["PATH"]
+            assert env["LC_ALL"] == "C.UTF-8"
+            assert env["mirakuru_uuid"]  # stop() finds leftovers by it
+            assert set(env) <= set(base_environment()) | {
+                "mirakuru_uuid",
+                "PYTHONUNBUFFERED",
+                "DNMONSTER_WORKERS",
+            }, server.name
+        assert _environ_of(servers[1].pid or 0)["DNMONSTER_WORKERS"] == "1"
+    finally:
+        for server in servers:
+            server.close()
+
+
+def test_the_redis_password_is_not_on_its_command_line(redis_tls_service: RedisServer) -> None:
+    assert redis_tls_service.pid is not None
+    assert redis_tls_service.password
+    command = " ".join(psutil.Process(redis_tls_service.pid).cmdline())
+    assert redis_tls_service.password not in command  # anyone on the machine can read it there
+    (config,) = redis_tls_service.workdir.glob("*.conf")
+    assert config.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_password_with_quotes_and_backslashes_works(tmp_path: Path) -> None:
+    password = "a\"b\\c d'e\n#f"
+    with RedisServer(password=password, workdir=tmp_path) as server:
+        assert server.client().ping()
+        with pytest.raises(redis.AuthenticationError):
+            server.client(password="a").ping()
+
+
+STARTER = """
+import sys, time
+from identidock_fn.services import DnmonsterServer, RedisServer
+servers = [RedisServer().start(), DnmonsterServer().start()]
+print(*[server.pid for server in servers], flush=True)
+time.sleep(600)
+"""
+
+
+def test_servers_stop_when_the_process_that_started_them_is_killed() -> None:
+    starter = subprocess.Popen(
+        [sys.executable, "-c", STARTER],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert starter.stdout is not None
+        pids = [int(pid) for pid in starter.stdout.readline().split()]
+        assert len(pids) == 2, "the starter did not start its servers"
+        tree = [psutil.Process(pid) for pid in pids]
+        tree += [child for server in list(tree) for child in server.children(recursive=True)]
+        starter.kill()  # SIGKILL: nothing of ours runs to stop them
+        starter.wait(timeout=60)
+        psutil.wait_procs(tree, timeout=60)
+        alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        assert alive == []
+    finally:
+        if starter.poll() is None:
+            starter.kill()
+            starter.wait()

@@ -33,7 +33,7 @@ WAIT_SECONDS = 180  # a bound against a hung start, not a speed requirement
 class UpProcess:
     """The `up` subprocess, with its merged output read line by line on a thread."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, env: dict[str, str] | None = None) -> None:
         self.port = port
         self.process = subprocess.Popen(
             [sys.executable, "-m", "identidock_fn", "up", "--port", str(port)],
@@ -42,7 +42,7 @@ class UpProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -72,7 +72,7 @@ class UpProcess:
         """Read output until a JSON log line has all the `expected` fields."""
         while True:
             match = self.wait_for(re.compile(r"^\{.*\}$"))
-            entry = json.loads(match.group(0))
+            entry: dict[str, object] = json.loads(match.group(0))
             if all(entry.get(key) == value for key, value in expected.items()):
                 return entry
 
@@ -87,7 +87,8 @@ class UpProcess:
         return "\n".join(self.lines)
 
     def descendants(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
+        children: list[psutil.Process] = psutil.Process(self.process.pid).children(recursive=True)
+        return children
 
 
 def accepts_connections(port: int) -> bool:
@@ -108,23 +109,28 @@ def processes_started_by(pid: int) -> list[psutil.Process]:
     return found
 
 
+def stop_up(up: UpProcess) -> None:
+    """SIGTERM `up` (SIGKILL if it hangs), then kill anything it left behind."""
+    leftovers = up.descendants() if up.process.poll() is None else []
+    if up.process.poll() is None:
+        up.process.send_signal(signal.SIGTERM)
+        try:
+            up.process.wait(timeout=WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            up.process.kill()
+            up.process.wait()
+    for process in leftovers + processes_started_by(up.process.pid):
+        if process.is_running():
+            process.kill()
+
+
 @pytest.fixture
 def up_process(free_port: int) -> Iterator[UpProcess]:
     up = UpProcess(free_port)
     try:
         yield up
     finally:
-        leftovers = up.descendants() if up.process.poll() is None else []
-        if up.process.poll() is None:
-            up.process.send_signal(signal.SIGTERM)
-            try:
-                up.process.wait(timeout=WAIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                up.process.kill()
-                up.process.wait()
-        for process in leftovers + processes_started_by(up.process.pid):
-            if process.is_running():
-                process.kill()
+        stop_up(up)
 
 
 @pytest.fixture
