@@ -23,6 +23,7 @@ test: system-deps venv lint
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Installs the given Debian packages that are missing (nothing when all are there).
 define apt_install
