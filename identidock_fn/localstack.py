@@ -7,9 +7,10 @@ It runs on loopback with its state under a build folder, Lambdas executed by our
 group (functions included).
 """
 
+from __future__ import annotations
+
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -25,8 +26,11 @@ import click
 import psutil
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT / "localstack"
+from identidock_fn import pid_record
+from identidock_fn.paths import BUILD_DIR, PROJECT_ROOT
+
+SOURCES = PROJECT_ROOT / "localstack"
+DEFAULT_STATE_DIR = BUILD_DIR / "localstack"
 SERVICES = "lambda,apigateway,ssm,secretsmanager,iam,sts,s3,logs,cloudwatch"
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 20.0
@@ -69,9 +73,9 @@ def from_env(port: int | None = None, state_dir: Path | None = None) -> LocalSta
     """The LocalStack the environment points at (defaults: build/, port 4566)."""
     env = os.environ
     return LocalStack(
-        venv=Path(env.get("IDENTIDOCK_LOCALSTACK_VENV", ROOT / "build" / "localstack-venv")),
+        venv=Path(env.get("IDENTIDOCK_LOCALSTACK_VENV", BUILD_DIR / "localstack-venv")),
         state_dir=Path(
-            state_dir or env.get("IDENTIDOCK_LOCALSTACK_DIR") or ROOT / "build" / "localstack"
+            state_dir or env.get("IDENTIDOCK_LOCALSTACK_DIR") or DEFAULT_STATE_DIR
         ).resolve(),
         port=port or int(env.get("IDENTIDOCK_LOCALSTACK_PORT", "4566")),
         external_url=env.get("IDENTIDOCK_LOCALSTACK_URL") or None,
@@ -134,14 +138,7 @@ def _environment(ls: LocalStack) -> dict[str, str]:
 
 def running_pid(ls: LocalStack) -> int | None:
     """The pid of this LocalStack if its recorded process is still the one we started."""
-    try:
-        recorded = json.loads(ls.state_file.read_text())
-        process = psutil.Process(recorded["pid"])
-        if abs(process.create_time() - recorded["create_time"]) < 1 and process.is_running():
-            return int(process.pid)
-    except (FileNotFoundError, KeyError, ValueError, psutil.Error):
-        pass
-    return None
+    return pid_record.running_pid(ls.state_file)
 
 
 def healthy(ls: LocalStack) -> bool:
@@ -149,6 +146,25 @@ def healthy(ls: LocalStack) -> bool:
         return requests.get(f"{ls.url}/_localstack/health", timeout=2).ok
     except requests.RequestException:
         return False
+
+
+def _spawn(ls: LocalStack) -> subprocess.Popen[bytes]:
+    """Start LocalStack in its own session, its output to its log, and record its pid."""
+    for sub in ("tmp", "filesystem"):
+        (ls.state_dir / sub).mkdir(parents=True, exist_ok=True)
+    with ls.log_file.open("ab") as log:
+        # cwd is the state folder: the project's `localstack/` folder must not shadow the package.
+        process = subprocess.Popen(
+            [str(ls.python), "-m", "localstack.runtime.main"],
+            cwd=ls.state_dir,
+            env=_environment(ls),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    pid_record.write(ls.state_file, process.pid, port=ls.port)
+    return process
 
 
 def up(ls: LocalStack, echo: Echo = click.echo) -> bool:
@@ -165,22 +181,8 @@ def up(ls: LocalStack, echo: Echo = click.echo) -> bool:
         ensure_venv(ls, echo)
     except subprocess.CalledProcessError as error:
         raise click.ClickException(f"installing LocalStack failed: {error}") from error
-    for sub in ("tmp", "filesystem"):
-        (ls.state_dir / sub).mkdir(parents=True, exist_ok=True)
     echo(f"starting LocalStack at {ls.url} (state in {ls.state_dir}, log {ls.log_file}) ...")
-    with ls.log_file.open("ab") as log:
-        # cwd is the state folder: the project's `localstack/` folder must not shadow the package.
-        process = subprocess.Popen(
-            [str(ls.python), "-m", "localstack.runtime.main"],
-            cwd=ls.state_dir,
-            env=_environment(ls),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    record = {"pid": process.pid, "create_time": psutil.Process(process.pid).create_time()}
-    ls.state_file.write_text(json.dumps({**record, "port": ls.port}))
+    process = _spawn(ls)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not healthy(ls):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -223,7 +225,7 @@ dir_option = click.option(
     "--state-dir",
     type=click.Path(path_type=Path),
     envvar="IDENTIDOCK_LOCALSTACK_DIR",
-    default=ROOT / "build" / "localstack",
+    default=DEFAULT_STATE_DIR,
     help="folder for LocalStack's state, log and pid record",
 )
 

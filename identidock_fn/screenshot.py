@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import io
 import os
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,9 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from identidock_fn.services import PROJECT_ROOT
-from identidock_fn.services.base import preferred_port
-from identidock_fn.services.chalice_local import HttpAppServer
+from identidock_fn.paths import PROJECT_ROOT
+from identidock_fn.services import UpStack, preferred_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Playwright
@@ -39,7 +37,6 @@ CHROMIUM_ARGS = (
     "--no-first-run",
     "--disable-sync",
 )
-ANY_HTTP_STATUS = r"^[1-5]\d\d$"
 README_PORT = 8000  # what `make run` serves on, so the pictures show the URLs people see
 FACT_PAGE = "identidock-page-sha256"
 FACT_MONSTER = "identidock-monster-sha256"
@@ -126,9 +123,11 @@ def page_fingerprint() -> str:
 
 def screenshot_facts(path: Path) -> dict[str, str]:
     """The text chunks a screenshot was saved with (`FACT_PAGE`, `FACT_MONSTER`)."""
-    from PIL import Image
+    from PIL import Image, PngImagePlugin
 
     with Image.open(path) as image:
+        if not isinstance(image, PngImagePlugin.PngImageFile):
+            return {}  # not a PNG: it holds no facts
         return {key: str(value) for key, value in image.text.items()}
 
 
@@ -178,29 +177,6 @@ def take_screenshots(
             _save_with_facts(png, path, facts)
             saved.append(path)
     return saved
-
-
-class UpStack(HttpAppServer):
-    """`python -m identidock_fn up` (the `make run` stack) on a free loopback port.
-
-    Ready once `chalice local` answers, which `up` allows only after dnmonster and Redis do.
-    Stopping it SIGTERMs `up`, which stops its servers.
-    """
-
-    name = "identidock-up"
-
-    def __init__(
-        self, *, up_args: tuple[str, ...] = (), env: dict[str, str] | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        self.up_args = up_args
-        self.env = dict(env or {})
-
-    def command(self) -> list[str]:
-        return [
-            sys.executable, "-m", "identidock_fn", "up",
-            "--host", self.host, "--port", str(self.port), *self.up_args,
-        ]  # fmt: skip
 
 
 @click.command()

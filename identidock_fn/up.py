@@ -16,22 +16,23 @@ import os
 import signal
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
 import click
 
+from identidock_fn.paths import find_executable
 from identidock_fn.services import (
     ChaliceLocalServer,
     DnmonsterServer,
     ManagedServer,
     RedisServer,
     ServiceError,
+    preferred_port,
 )
-from identidock_fn.services.base import preferred_port
 from identidock_fn.services.chalice_local import app_environment
-from identidock_fn.services.redis_server import redis_server_installed
 
 READY_PREFIX = "identidock_fn is up at"
 DNMONSTER_PORT = 8080  # dnmonster's container port: used when free, so its URL is the usual one
@@ -83,15 +84,47 @@ def _start(stack: contextlib.ExitStack, server: ManagedServer, started: list[Man
     return server.url
 
 
-def run_stack(
-    *,
-    host: str,
-    port: int,
-    dnmonster_url: str | None,
-    redis_url: str | None,
-    autoreload: bool,
-    workdir: Path,
-) -> int:
+@dataclass(frozen=True)
+class StackOptions:
+    """What `up` was asked for: the app's address, the servers to use instead of ours."""
+
+    host: str
+    port: int
+    dnmonster_url: str | None
+    redis_url: str | None
+    autoreload: bool
+    workdir: Path
+
+
+def _start_servers(
+    stack: contextlib.ExitStack, started: list[ManagedServer], options: StackOptions
+) -> str:
+    """Start dnmonster and Redis unless given, then the app server; return the app's URL."""
+    dnmonster_url, redis_url, workdir = options.dnmonster_url, options.redis_url, options.workdir
+    if dnmonster_url is None:
+        dnmonster = DnmonsterServer(
+            port=preferred_port(DNMONSTER_PORT), workdir=workdir / "dnmonster"
+        )
+        dnmonster_url = _start(stack, dnmonster, started)
+        _say(f"dnmonster at {dnmonster_url} (log: {started[-1].log_file})")
+    own_redis = redis_url is None and find_executable("redis-server") is not None
+    if own_redis:
+        redis_url = _start(stack, RedisServer(workdir=workdir / "redis"), started)
+        _say(f"redis-server at {redis_url} (log: {started[-1].log_file})")
+    elif redis_url is None:
+        _say("redis-server is not installed: caching in the function's memory")
+    app = ChaliceLocalServer(
+        env=app_server_environment(dnmonster_url, redis_url, own_redis=own_redis),
+        autoreload=options.autoreload,
+        inherit_output=True,
+        host=options.host,
+        port=options.port,
+        workdir=workdir / "chalice",
+    )
+    return _start(stack, app, started)
+
+
+def run_stack(options: StackOptions) -> int:
     """Start what is missing, serve until a signal or a crash, stop everything; return exit code."""
     for sig in STOP_SIGNALS:
         signal.signal(sig, _raise_stop)
@@ -99,27 +132,7 @@ def run_stack(
     try:
         with contextlib.ExitStack() as stack:
             try:
-                if dnmonster_url is None:
-                    dnmonster = DnmonsterServer(
-                        port=preferred_port(DNMONSTER_PORT), workdir=workdir / "dnmonster"
-                    )
-                    dnmonster_url = _start(stack, dnmonster, started)
-                    _say(f"dnmonster at {dnmonster_url} (log: {started[-1].log_file})")
-                own_redis = redis_url is None and redis_server_installed()
-                if own_redis:
-                    redis_url = _start(stack, RedisServer(workdir=workdir / "redis"), started)
-                    _say(f"redis-server at {redis_url} (log: {started[-1].log_file})")
-                elif redis_url is None:
-                    _say("redis-server is not installed: caching in the function's memory")
-                app = ChaliceLocalServer(
-                    env=app_server_environment(dnmonster_url, redis_url, own_redis=own_redis),
-                    autoreload=autoreload,
-                    inherit_output=True,
-                    host=host,
-                    port=port,
-                    workdir=workdir / "chalice",
-                )
-                url = _start(stack, app, started)
+                url = _start_servers(stack, started, options)
                 click.echo(f"{READY_PREFIX} {url}/")
                 exited = _wait_for_any_exit(started)
                 _say(f"{exited.name if exited else 'a server'} exited on its own: stopping")
@@ -178,12 +191,6 @@ def up(
 ) -> None:
     """Run the whole stack locally: dnmonster, Redis and `chalice local` (stage `local`)."""
     with tempfile.TemporaryDirectory(prefix="identidock-up-") as workdir:
-        code = run_stack(
-            host=host,
-            port=port,
-            dnmonster_url=dnmonster_url,
-            redis_url=redis_url,
-            autoreload=autoreload,
-            workdir=Path(workdir),
-        )
+        options = StackOptions(host, port, dnmonster_url, redis_url, autoreload, Path(workdir))
+        code = run_stack(options)
     raise SystemExit(code)

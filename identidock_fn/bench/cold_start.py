@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from identidock_fn.services import PROJECT_ROOT
+from identidock_fn.paths import PROJECT_ROOT
 
 GOAL_RATIO = 1.15
 

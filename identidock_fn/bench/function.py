@@ -36,7 +36,8 @@ from identidock_fn.bench.errors import BenchError
 from identidock_fn.bench.events import LambdaContext, monster_event
 from identidock_fn.bench.package import bench_package, package_report
 from identidock_fn.bench.stats import ratio, summarize
-from identidock_fn.services import PROJECT_ROOT, DnmonsterServer, RedisServer
+from identidock_fn.paths import PROJECT_ROOT
+from identidock_fn.services import DnmonsterServer, RedisServer
 
 HIT_GOAL_RATIO = 2.0
 MISS_GOAL_RATIO = 1.3
@@ -91,7 +92,7 @@ def key_holding(client: redis.Redis, value: bytes) -> str:
     keys = [key for key in client.scan_iter(count=1000) if client.get(key) == value]
     if len(keys) != 1:
         raise BenchError(f"expected one Redis key holding the PNG, found {len(keys)}")
-    return keys[0].decode()
+    return bytes(keys[0]).decode()
 
 
 def bench_hit(app: Any, client: redis.Redis, iterations: int) -> dict[str, Any]:

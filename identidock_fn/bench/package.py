@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from identidock_fn.bench.errors import BenchError
-from identidock_fn.services import PROJECT_ROOT
+from identidock_fn.paths import PROJECT_ROOT, executable
 
 ZIP_GOAL_BYTES = 1_500_000
 
@@ -19,7 +18,7 @@ ZIP_GOAL_BYTES = 1_500_000
 def bench_package(stage: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="identidock-package-") as out:
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "chalice"), "package", "--stage", stage, out],
+            [executable("chalice"), "package", "--stage", stage, out],
             cwd=PROJECT_ROOT,
             # packaging talks to no AWS API, but chalice insists on knowing a region
             env={"AWS_DEFAULT_REGION": "us-east-1", **os.environ},

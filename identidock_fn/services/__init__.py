@@ -2,23 +2,24 @@
 
 Each gets only the environment it needs and stops when the process that started it dies
 (`process`). Used by the test fixtures (`tests/conftest.py`), `python -m identidock_fn up`, the
-LocalStack deploy keeper and the benchmarks. `local_server`/`local_http` are the app server `up`
-runs: chalice's local gateway behind an HTTP server that holds up (docs/running.md).
+LocalStack deploy's keeper (`identidock_fn.keeper`) and the benchmarks. `local_server`/`local_http`
+are the app server `up` runs: chalice's local gateway behind an HTTP server that holds up
+(docs/running.md); `UpStack` is `up` itself, for the screenshot command and the browser tests.
 """
 
-from identidock_fn.services.base import PROJECT_ROOT, ManagedServer, ServiceError, free_port
+from identidock_fn.services.base import ManagedServer, ServiceError, free_port, preferred_port
 from identidock_fn.services.chalice_local import ChaliceLocalServer
-from identidock_fn.services.dnmonster import DnmonsterServer, dnmonster
-from identidock_fn.services.redis_server import RedisServer, redis_server
+from identidock_fn.services.dnmonster import DnmonsterServer
+from identidock_fn.services.redis_server import RedisServer
+from identidock_fn.services.up_stack import UpStack
 
 __all__ = [
-    "PROJECT_ROOT",
     "ChaliceLocalServer",
     "DnmonsterServer",
     "ManagedServer",
     "RedisServer",
     "ServiceError",
-    "dnmonster",
+    "UpStack",
     "free_port",
-    "redis_server",
+    "preferred_port",
 ]

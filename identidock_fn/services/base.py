@@ -22,9 +22,9 @@ from typing import IO, Self
 from mirakuru import Executor
 from mirakuru.exceptions import ExecutorError
 
-from identidock_fn.services.process import base_environment
+from identidock_fn.paths import PROJECT_ROOT
+from identidock_fn.services.process import ContainedHTTPExecutor, base_environment
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 60.0  # seconds; generous, because CI shares two cores with other jobs
 STOP_GRACE = 15.0  # seconds the main process gets to stop on its own before the group is signalled
@@ -110,6 +110,31 @@ class ManagedServer(ABC):
     @abstractmethod
     def _executor_for(self, output: dict[str, int | IO[bytes] | None]) -> Executor:
         """Build the mirakuru executor; `output` holds the stdin/stdout/stderr keyword arguments."""
+
+    def _http_executor(
+        self,
+        command: list[str],
+        output: dict[str, int | IO[bytes] | None],
+        *,
+        path: str,
+        method: str,
+        status: int | str,
+        request_timeout: float,
+    ) -> Executor:
+        """`command`, run from the project root, ready once `method path` answers `status`."""
+        return ContainedHTTPExecutor(
+            command,
+            url=f"{self.url}{path}",
+            method=method,
+            status=status,
+            request_timeout=request_timeout,
+            cwd=str(PROJECT_ROOT),
+            envvars=self.environment(),
+            timeout=self.start_timeout,
+            stdin=output["stdin"],
+            stdout=output["stdout"],
+            stderr=output["stderr"],
+        )
 
     @property
     def running(self) -> bool:

@@ -8,7 +8,6 @@ from ours what the function may need (its settings and AWS access), for the call
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import IO
 from mirakuru import Executor
 
 from chalicelib.config import ENV_VARS
-from identidock_fn.services.base import LOOPBACK, PROJECT_ROOT, ManagedServer
-from identidock_fn.services.process import ContainedHTTPExecutor
+from identidock_fn.paths import PROJECT_ROOT
+from identidock_fn.services.base import LOOPBACK, ManagedServer
 
 ANY_HTTP_STATUS = r"^[1-5]\d\d$"
 LOCAL_SERVER_MODULE = "identidock_fn.services.local_server"  # not imported here: chalice.cli is big
@@ -47,17 +46,6 @@ def app_environment(environ: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def chalice_executable() -> str:
-    """The `chalice` script next to this interpreter (the venv's), else the one on PATH."""
-    beside = Path(sys.executable).parent / "chalice"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("chalice")
-    if found is None:
-        raise FileNotFoundError("chalice is not installed: pip install -r requirements-dev.txt")
-    return found
-
-
 class HttpAppServer(ManagedServer):
     """A project process serving HTTP on its port; its environment is the base one plus `env`.
 
@@ -78,18 +66,13 @@ class HttpAppServer(ManagedServer):
         return super().environment() | {"PYTHONUNBUFFERED": "1"} | self.env
 
     def _executor_for(self, output: dict[str, int | IO[bytes] | None]) -> Executor:
-        return ContainedHTTPExecutor(
+        return self._http_executor(
             self.command(),
-            url=f"{self.url}/",
+            output,
+            path="/",
             method="HEAD",
             status=ANY_HTTP_STATUS,
             request_timeout=5,
-            cwd=str(PROJECT_ROOT),
-            envvars=self.environment(),
-            timeout=self.start_timeout,
-            stdin=output["stdin"],
-            stdout=output["stdout"],
-            stderr=output["stderr"],
         )
 
 

@@ -14,8 +14,7 @@ from typing import IO
 
 from mirakuru import Executor
 
-from identidock_fn.services.base import LOOPBACK, PROJECT_ROOT, ManagedServer
-from identidock_fn.services.process import ContainedHTTPExecutor
+from identidock_fn.services.base import LOOPBACK, ManagedServer
 
 PASSED_SETTINGS = ("DNMONSTER_WORKERS", "DNMONSTER_MAX_SIZE")
 
@@ -53,21 +52,6 @@ class DnmonsterServer(ManagedServer):
         return super().environment() | {"PYTHONUNBUFFERED": "1"} | settings | self.env
 
     def _executor_for(self, output: dict[str, int | IO[bytes] | None]) -> Executor:
-        return ContainedHTTPExecutor(
-            self.command(),
-            url=f"{self.url}/health",
-            method="GET",
-            status=200,
-            request_timeout=2,
-            cwd=str(PROJECT_ROOT),
-            envvars=self.environment(),
-            timeout=self.start_timeout,
-            stdin=output["stdin"],
-            stdout=output["stdout"],
-            stderr=output["stderr"],
+        return self._http_executor(
+            self.command(), output, path="/health", method="GET", status=200, request_timeout=2
         )
-
-
-def dnmonster(*, sprites: Path | None = None, workdir: Path | None = None) -> DnmonsterServer:
-    """A not yet started dnmonster on a free loopback port."""
-    return DnmonsterServer(sprites=sprites, workdir=workdir)

@@ -9,7 +9,7 @@ the HTTP around it:
 - a listen backlog of `LISTEN_BACKLOG` instead of 5;
 - request bodies: `Content-Length` (digits only, one value, at most `MAX_BODY_BYTES`) or
   `Transfer-Encoding: chunked` (decoded); anything else is a 4xx/501 and the connection is
-  closed, so the next request is never read from the middle of a body;
+  closed, so the next request is never read from the middle of a body (`http_framing`);
 - HEAD gets GET's headers, `Content-Length` included, and no body (nor do 1xx/204/304): the app
   answers HEAD like GET and we drop the body; if it sends no body, its own Content-Length stays;
 - wall-clock deadlines: `KEEPALIVE_IDLE_SECONDS` for the next request to start, then
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
 import socket
 import sys
 import time
@@ -32,31 +31,24 @@ from typing import Any
 
 from chalice.local import ChaliceRequestHandler, HeaderType, ThreadedHTTPServer
 
+from identidock_fn.services.http_framing import (
+    FramingError,
+    checked_headers,
+    declared_length,
+    read_body,
+)
+
 LISTEN_BACKLOG = 1024  # the kernel caps it at net.core.somaxconn
-MAX_BODY_BYTES = 6 * 1024 * 1024  # Lambda's synchronous payload limit
 KEEPALIVE_IDLE_SECONDS = 60.0
 REQUEST_DEADLINE_SECONDS = 30.0
 LINGER_SECONDS = 2.0
 LINGER_MAX_BYTES = 1024 * 1024
-MAX_CHUNK_LINE = 4096
-MAX_TRAILER_LINES = 64
 WRITE_BUFFER = 64 * 1024
 NO_BODY_STATUSES = frozenset({204, 304})
 # framing and connection headers are the server's to send, never the app's (as API Gateway)
 SERVER_OWNED_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer"}
 )
-DIGITS = re.compile(rb"[0-9]+")
-HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")
-
-
-class FramingError(Exception):
-    """The request's body cannot be delimited: answer `status` and close the connection."""
-
-    def __init__(self, status: HTTPStatus, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class DeadlineReader:
@@ -134,88 +126,6 @@ class DeadlineReader:
         return bytes(data)
 
 
-def _single_header(handler: ChaliceRequestHandler, name: str) -> str | None:
-    values = handler.headers.get_all(name)
-    if not values:
-        return None
-    return ",".join(values)
-
-
-def read_body(rfile: DeadlineReader, handler: ChaliceRequestHandler) -> bytes | None:
-    """The request body as API Gateway would hand it on, or FramingError."""
-    transfer = _single_header(handler, "Transfer-Encoding")
-    length = _single_header(handler, "Content-Length")
-    if transfer is not None:
-        if length is not None:
-            raise FramingError(HTTPStatus.BAD_REQUEST, "Content-Length with Transfer-Encoding")
-        codings = [c.strip().lower() for c in transfer.split(",")]
-        if codings != ["chunked"]:
-            raise FramingError(HTTPStatus.NOT_IMPLEMENTED, "only chunked transfer coding")
-        return _read_chunked(rfile)
-    if length is None:
-        return None
-    values = {value.strip() for value in length.split(",")}
-    if len(values) != 1 or not DIGITS.fullmatch(next(iter(values)).encode()):
-        raise FramingError(HTTPStatus.BAD_REQUEST, "bad Content-Length")
-    size = int(next(iter(values)))
-    if size > MAX_BODY_BYTES:
-        raise FramingError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large")
-    if size == 0:
-        return None
-    body = rfile.read(size)
-    if len(body) != size:
-        raise FramingError(HTTPStatus.BAD_REQUEST, "request body shorter than Content-Length")
-    return body
-
-
-def _read_chunked(rfile: DeadlineReader) -> bytes:
-    body = bytearray()
-    while True:
-        line = rfile.readline(MAX_CHUNK_LINE + 1)
-        size_field = line.split(b";", 1)[0].strip()
-        if not line.endswith(b"\n") or not HEX_DIGITS.fullmatch(size_field):
-            raise FramingError(HTTPStatus.BAD_REQUEST, "bad chunk size line")
-        size = int(size_field, 16)
-        if size == 0:
-            break
-        if len(body) + size > MAX_BODY_BYTES:
-            raise FramingError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large")
-        chunk = rfile.read(size)
-        if len(chunk) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
-            raise FramingError(HTTPStatus.BAD_REQUEST, "bad chunk")
-        body += chunk
-    for _ in range(MAX_TRAILER_LINES):  # trailer fields are read and dropped
-        line = rfile.readline(MAX_CHUNK_LINE + 1)
-        if line in (b"\r\n", b"\n"):
-            return bytes(body)
-        if not line.endswith(b"\n"):
-            break
-    raise FramingError(HTTPStatus.BAD_REQUEST, "bad chunked trailer")
-
-
-def _declared_length(headers: HeaderType) -> str | None:
-    """The app's own Content-Length, when it is one plain number."""
-    values = [v for k, v in headers.items() if k.lower() == "content-length"]
-    if len(values) == 1 and isinstance(values[0], str) and DIGITS.fullmatch(values[0].encode()):
-        return values[0]
-    return None
-
-
-def _checked_headers(headers: HeaderType) -> list[tuple[str, str]]:
-    """The app's headers as (name, value) pairs; ValueError if one cannot go on the wire."""
-    pairs: list[tuple[str, str]] = []
-    for name, value in headers.items():
-        for item in value if isinstance(value, list) else [value]:
-            text = str(item)
-            if not re.fullmatch(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", name):
-                raise ValueError(f"bad header name {name!r}")
-            if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", text):
-                raise ValueError(f"control character in header {name}")
-            text.encode("latin-1")  # UnicodeEncodeError is a ValueError
-            pairs.append((name, text))
-    return pairs
-
-
 class IdentidockRequestHandler(ChaliceRequestHandler):
     """`ChaliceRequestHandler` with strict framing, HEAD, deadlines and no banner."""
 
@@ -277,7 +187,7 @@ class IdentidockRequestHandler(ChaliceRequestHandler):
 
     def _generic_handle(self) -> None:
         try:
-            self._body = read_body(self.rfile, self)
+            self._body = read_body(self.rfile, self.headers)
         except FramingError as refused:
             self._send_plain(refused.status, refused.message)
             return
@@ -315,7 +225,7 @@ class IdentidockRequestHandler(ChaliceRequestHandler):
         if body and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "application/json"  # as chalice local and API Gateway
         try:
-            pairs = _checked_headers(headers)
+            pairs = checked_headers(headers)
         except ValueError as error:
             self.log_error("cannot send the app's response: %s", error)
             self._send_plain(HTTPStatus.BAD_GATEWAY, "Bad Gateway")
@@ -323,7 +233,7 @@ class IdentidockRequestHandler(ChaliceRequestHandler):
         no_body = code in NO_BODY_STATUSES or code < 200
         length = str(len(body))
         if self.command == "HEAD" and not body:  # an app may answer HEAD with GET's length only
-            length = _declared_length(headers_in) or length
+            length = declared_length(headers_in) or length
         self.send_response(code)
         if not no_body:
             self.send_header("Content-Length", length)

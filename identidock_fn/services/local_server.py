@@ -22,7 +22,8 @@ from chalice.cli.filewatch import RESTART_REQUEST_RC
 from chalice.deploy.validate import validate_routes
 from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
 
-from identidock_fn.services.base import LOOPBACK, PROJECT_ROOT
+from identidock_fn.paths import PROJECT_ROOT
+from identidock_fn.services.base import LOOPBACK
 from identidock_fn.services.chalice_local import LOCAL_SERVER_MODULE
 from identidock_fn.services.local_http import IdentidockHTTPServer, IdentidockRequestHandler
 from identidock_fn.services.process import child_setup

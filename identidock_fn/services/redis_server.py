@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import secrets
-import shutil
 from pathlib import Path
 from typing import IO, Any
 
 import redis
 from mirakuru import Executor
 
+from identidock_fn.paths import find_executable
 from identidock_fn.services.base import LOOPBACK, ManagedServer
 from identidock_fn.services.process import ContainedTCPExecutor
 from identidock_fn.services.tls import TLSFiles, write_server_certificate
 
 # how redis.conf's double-quoted strings (sdssplitargs) spell these characters
 _CONFIG_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def redis_server_installed(executable: str = "redis-server") -> bool:
-    return shutil.which(executable) is not None
 
 
 class _PingExecutor(ContainedTCPExecutor):
@@ -50,7 +46,7 @@ class RedisServer(ManagedServer):
         *,
         tls: bool = False,
         password: str | None = None,
-        executable: str = "redis-server",
+        executable: str | None = None,
         host: str = LOOPBACK,
         port: int | None = None,
         workdir: Path | None = None,
@@ -60,7 +56,7 @@ class RedisServer(ManagedServer):
         if tls and password is None:
             password = secrets.token_urlsafe(24)
         self.password = password
-        self.executable = executable
+        self.executable = executable or find_executable("redis-server") or "redis-server"
         self._tls_files: TLSFiles | None = write_server_certificate(self.workdir) if tls else None
 
     @property
@@ -134,10 +130,3 @@ class RedisServer(ManagedServer):
             timeout=self.start_timeout,
             **output,
         )
-
-
-def redis_server(
-    *, tls: bool = False, password: str | None = None, workdir: Path | None = None
-) -> RedisServer:
-    """A not yet started `redis-server` on a free loopback port (see `RedisServer`)."""
-    return RedisServer(tls=tls, password=password, workdir=workdir)

@@ -11,8 +11,8 @@ import psutil
 import pytest
 
 from chalicelib.config import DEFAULT_SIZE
-from identidock_fn.deploy import SALT_PARAMETER
-from identidock_fn.screenshot import UpStack
+from identidock_fn.localstack_deploy import SALT_PARAMETER
+from identidock_fn.services import UpStack
 from tests.browser.page_model import Target
 from tests.e2e.stack import aws_client, processes_under, run_cli
 

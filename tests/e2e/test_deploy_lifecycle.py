@@ -14,7 +14,7 @@ import psutil
 import pytest
 import requests
 
-from identidock_fn.deploy import TOKEN_SECRET
+from identidock_fn.localstack_deploy import TOKEN_SECRET
 from tests.e2e.stack import EXTERNAL_LOCALSTACK, aws_client, cli_env, processes_under, run_cli
 from tests.e2e.test_keeper_environment import CANARY, assert_only_what_they_need
 

@@ -1,7 +1,7 @@
 """The deploy keeper's servers get only the environment they need (issue 10, item 11).
 
 `deploy --target localstack` leaves redis-server and dnmonster to a detached keeper process
-(`python -m identidock_fn.deploy`). None of them may hold the Redis AUTH token in its environment
+(`python -m identidock_fn.keeper`). None of them may hold the Redis AUTH token in its environment
 (dnmonster never needs it; redis-server gets it as its password), nor anything else of the
 environment `deploy` ran in.
 """
@@ -13,12 +13,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from identidock_fn import deploy
+from identidock_fn import keeper as keeper_module
 
 pytestmark = pytest.mark.e2e
 
 CANARY = "IDENTIDOCK_E2E_CANARY"
-# What the keeper passes on (deploy.keeper_environment) and what a launcher may add for its server.
+# What the keeper passes on (keeper.environment) and what a launcher may add for its server.
 KEEPER_VARIABLES = {"PATH", "LANG", "TMPDIR"}
 
 
@@ -30,7 +30,7 @@ def environ(process: psutil.Process) -> dict[str, str]:
 
 
 def keeper_tree(work: Path) -> list[psutil.Process]:
-    pid = deploy.keeper_pid(work)
+    pid = keeper_module.running_pid(work)
     assert pid is not None
     keeper = psutil.Process(pid)
     return [keeper, *keeper.children(recursive=True)]
@@ -60,11 +60,11 @@ def keeper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pa
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", canary)
     work = tmp_path / "services"
     try:
-        services = deploy.start_services(work, token, echo=lambda _: None)
+        services = keeper_module.start_services(work, token, echo=lambda _: None)
         assert services.redis_url.startswith("rediss://127.0.0.1:")
         yield work, token, canary
     finally:
-        deploy.stop_services(work, echo=lambda _: None)
+        keeper_module.stop_services(work, echo=lambda _: None)
 
 
 def test_keeper_and_its_servers_hold_no_token_and_no_foreign_variable(
@@ -81,7 +81,7 @@ def test_the_started_redis_asks_for_the_token(keeper: tuple[Path, str, str]) -> 
     import redis
 
     work, token, _ = keeper
-    state = json.loads(deploy.keeper_state_file(work).read_text())
+    state = json.loads(keeper_module.state_file(work).read_text())
     client = redis.Redis.from_url(
         state["redis_url"], password=token, ssl_ca_certs=state["redis_ca_file"], socket_timeout=5
     )

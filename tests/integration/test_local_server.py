@@ -28,7 +28,7 @@ from chalice.app import Chalice, Response
 from chalice.config import Config
 from chalice.local import LocalDevServer
 
-from identidock_fn.services import ChaliceLocalServer, ServiceError, local_http
+from identidock_fn.services import ChaliceLocalServer, ServiceError, http_framing, local_http
 from identidock_fn.services.local_http import IdentidockHTTPServer, IdentidockRequestHandler
 
 pytestmark = pytest.mark.integration
@@ -260,7 +260,7 @@ SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
         ("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", 400),
         ("Transfer-Encoding: gzip, chunked\r\n", 501),
         ("Transfer-Encoding: chunked\r\n", 400),  # the body below is not valid chunked
-        (f"Content-Length: {local_http.MAX_BODY_BYTES + 1}\r\n", 413),
+        (f"Content-Length: {http_framing.MAX_BODY_BYTES + 1}\r\n", 413),
     ],
     ids=[
         "not-a-number",
@@ -312,11 +312,11 @@ def test_a_header_that_cannot_go_on_the_wire_is_refused(headers: dict[str, Any])
     # Chalice itself answers 500 for such a header from a view; this is the gateway's own guard
     # (a 502, like API Gateway's answer to a malformed proxy response), checked directly.
     with pytest.raises(ValueError, match=r"header|codec"):
-        local_http._checked_headers(headers)
+        http_framing.checked_headers(headers)
 
 
 def test_headers_that_can_go_on_the_wire_are_kept_in_order() -> None:
-    assert local_http._checked_headers({"A": "1", "Set-Cookie": ["x=1", "y=2"]}) == [
+    assert http_framing.checked_headers({"A": "1", "Set-Cookie": ["x=1", "y=2"]}) == [
         ("A", "1"),
         ("Set-Cookie", "x=1"),
         ("Set-Cookie", "y=2"),

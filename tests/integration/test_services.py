@@ -13,13 +13,8 @@ import pytest
 import redis
 import requests
 
-from identidock_fn.services import (
-    PROJECT_ROOT,
-    DnmonsterServer,
-    ManagedServer,
-    RedisServer,
-    ServiceError,
-)
+from identidock_fn.paths import PROJECT_ROOT
+from identidock_fn.services import DnmonsterServer, ManagedServer, RedisServer, ServiceError
 from identidock_fn.services.process import base_environment
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ import psutil
 import pytest
 import requests
 
-from identidock_fn.services import PROJECT_ROOT
+from identidock_fn.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
