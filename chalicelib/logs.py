@@ -1,7 +1,9 @@
 """JSON-lines logging to stdout: one line per request, plus start-up and error events.
 
 The per-request record lives in a ContextVar so that code deep in a request (the image service)
-can fill in the cache result and dnmonster time without passing it around.
+can fill in the cache result and dnmonster time without passing it around. The request line also
+carries CloudWatch Embedded Metric Format metadata (chalicelib/metrics.py), so CloudWatch turns
+it into metrics without any API call.
 """
 
 from __future__ import annotations
@@ -12,20 +14,22 @@ import sys
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
+
+from chalicelib.metrics import emf_fields
 
 _logger = logging.getLogger("identidock")
 
 
-class _StdoutHandler(logging.StreamHandler):
+class _StdoutHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever sys.stdout is at the time (not the one at start-up)."""
 
-    @property  # type: ignore[override]
-    def stream(self):
+    @property
+    def stream(self) -> TextIO:
         return sys.stdout
 
     @stream.setter
-    def stream(self, _value) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 
@@ -53,6 +57,10 @@ class RequestRecord:
     started: float = field(default_factory=time.perf_counter)
     cache: str = "bypass"  # hit, miss, bypass (cache not consulted) or error (cache failed)
     dnmonster_ms: float | None = None
+    #: Why dnmonster failed on this request: timeout, unavailable, bad_answer or breaker_open.
+    dnmonster_error: str | None = None
+    #: Breakers ("redis", "dnmonster") that opened during this request.
+    breakers_opened: list[str] = field(default_factory=list)
 
     def add_dnmonster_ms(self, ms: float) -> None:
         self.dnmonster_ms = round((self.dnmonster_ms or 0.0) + ms, 2)
@@ -72,16 +80,27 @@ def current_request() -> RequestRecord | None:
 
 
 def finish_request(record: RequestRecord, status: int, request_id: str | None = None) -> None:
-    """Write the request's one log line and forget the record."""
+    """Write the request's one log line (with its EMF metrics) and forget the record."""
     total_ms = round((time.perf_counter() - record.started) * 1000, 2)
-    log_event(
-        "request",
+    line: dict[str, Any] = {
+        "route": record.route,
+        "method": record.method,
+        "status": status,
+        "cache": record.cache,
+        "dnmonster_ms": record.dnmonster_ms,
+        "total_ms": total_ms,
+        "request_id": request_id,
+        "dnmonster_error": record.dnmonster_error,
+        "breakers_opened": list(record.breakers_opened),
+    }
+    line |= emf_fields(
         route=record.route,
-        method=record.method,
         status=status,
         cache=record.cache,
-        dnmonster_ms=record.dnmonster_ms,
         total_ms=total_ms,
-        request_id=request_id,
+        dnmonster_ms=record.dnmonster_ms,
+        dnmonster_error=record.dnmonster_error,
+        breakers_opened=record.breakers_opened,
     )
+    log_event("request", **line)
     _current.set(None)

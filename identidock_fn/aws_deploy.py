@@ -7,7 +7,8 @@ deploy, in order (each step is idempotent, so a failed deploy can simply be run 
      with a hash of its build context, so an unchanged service is not rebuilt;
   3. the template: `chalice package --merge-template infra/template.yaml` (infra/package.py);
   4. the artifacts: the Lambda zip and the template uploaded to an S3 bucket of our own;
-  5. the stack: a CloudFormation change set, created and executed, waited for; then the API URL.
+  5. the stack: a CloudFormation change set, created and executed, waited for; then the URLs
+     (API Gateway's, and CloudFront's, the one to share) and the dashboard's.
 destroy deletes the stack, the image repository, the artifact bucket and (unless kept) the salt.
 
 All AWS calls go through boto3 clients made from one Session; docker runs as a subprocess.
@@ -46,7 +47,7 @@ STAGE_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,9}")
 CONTEXT_SKIP = {"__pycache__", ".pytest_cache", ".hypothesis", "tests"}
 
 Echo = Callable[[str], None]
-Runner = Callable[..., subprocess.CompletedProcess]
+Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 class AwsDeployError(click.ClickException):
@@ -117,7 +118,7 @@ def ensure_repository(ecr: Any, name: str) -> str:
             imageTagMutability="IMMUTABLE",
             imageScanningConfiguration={"scanOnPush": True},
         )["repository"]
-    return found["repositoryUri"]
+    return str(found["repositoryUri"])
 
 
 def _context_files(context: Path) -> Iterable[Path]:
@@ -154,7 +155,7 @@ def _run(run: Runner, command: list[str], stdin: str | None = None) -> str:
         raise AwsDeployError(
             f"`{shown} ...` failed (exit {done.returncode}): {done.stderr.strip()}"
         )
-    return done.stdout
+    return str(done.stdout)
 
 
 def docker_login(ecr: Any, run: Runner) -> None:
@@ -238,7 +239,7 @@ def upload_artifacts(s3: Any, bucket: str, region: str, stage: str, package_dir:
 def stack_status(cfn: Any, stack: str) -> str | None:
     """The stack's status, or None when there is no such stack."""
     try:
-        return cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+        return str(cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"])
     except ClientError as error:
         if "does not exist" in error.response["Error"]["Message"]:
             return None
@@ -249,7 +250,8 @@ def _wait(cfn: Any, waiter: str, **kwargs: Any) -> None:
     try:
         cfn.get_waiter(waiter).wait(WaiterConfig=STACK_WAIT, **kwargs)
     except WaiterError as error:
-        stacks = error.last_response.get("Stacks") or [{}]
+        last: Any = error.last_response
+        stacks = (last.get("Stacks") if isinstance(last, dict) else None) or [{}]
         reason = stacks[0].get("StackStatusReason") or str(error)
         raise AwsDeployError(
             f"{waiter} did not happen: {reason} (the stack's events in the CloudFormation "
@@ -324,6 +326,18 @@ def _names(session: boto3.Session, stage: str) -> StackNames:
     return StackNames(stage=stage, account=account, region=session.region_name)
 
 
+def check_stack_parameters(extra: dict[str, str], template: dict[str, Any]) -> None:
+    """Only parameters the template declares, and none of the ones the deploy computes."""
+    computed = {"DnmonsterImage", "DnmonsterRepositoryName", "SaltParameterName"}
+    declared = set(template.get("Parameters", {}))
+    for key in extra:
+        if key in computed:
+            raise AwsDeployError(f"stack parameter {key} is set by the deploy command itself")
+        if key not in declared:
+            known = ", ".join(sorted(declared - computed))
+            raise AwsDeployError(f"the template has no parameter {key!r} (it has: {known})")
+
+
 def _deploy(
     stage: str,
     region: str | None,
@@ -331,6 +345,7 @@ def _deploy(
     run: Runner,
     session: boto3.Session | None,
     build_dir: Path,
+    extra_parameters: dict[str, str] | None = None,
 ) -> str:
     require_chalice_stage(stage)
     session = session or boto3.Session(region_name=region)
@@ -341,12 +356,14 @@ def _deploy(
     image = publish_dnmonster(session.client("ecr"), names.repository, echo, run)
     echo("packaging the Chalice app with infra/template.yaml merged in")
     package_stack(build_dir / stage, stage=stage, region=names.region)
+    check_stack_parameters(extra_parameters or {}, load_template(build_dir / stage / "sam.yaml"))
     s3 = session.client("s3")
     ensure_bucket(s3, names.artifact_bucket, names.region)
     template_url = upload_artifacts(
         s3, names.artifact_bucket, names.region, stage, build_dir / stage
     )
     parameters = {
+        **(extra_parameters or {}),
         "DnmonsterImage": image,
         "DnmonsterRepositoryName": names.repository,
         "SaltParameterName": names.salt_parameter,
@@ -358,7 +375,12 @@ def _deploy(
     if not url:
         raise AwsDeployError(f"stack {names.stack} has no EndpointURL output")
     echo(f"API URL: {url}")
-    return url
+    edge = outputs.get("EdgeURL")
+    if edge:
+        echo(f"Edge URL (CloudFront, the one to share): {edge}")
+    if outputs.get("DashboardURL"):
+        echo(f"Dashboard: {outputs['DashboardURL']}")
+    return edge or url
 
 
 def empty_and_delete_bucket(s3: Any, name: str) -> None:
@@ -417,10 +439,13 @@ def deploy_aws(
     run: Runner = subprocess.run,
     session: boto3.Session | None = None,
     build_dir: Path = PROJECT_DIR / "build" / "aws",
+    extra_parameters: dict[str, str] | None = None,
 ) -> str:
-    """Deploy the whole stack for a Chalice stage, print and return the API URL."""
+    """Deploy the whole stack for a Chalice stage, print the URLs, return the public one (the
+    CloudFront URL). extra_parameters set template parameters (AlarmEmail, EnableWaf, ...);
+    every other parameter takes its default."""
     try:
-        return _deploy(stage, region, echo, run, session, build_dir)
+        return _deploy(stage, region, echo, run, session, build_dir, extra_parameters)
     except (ClientError, BotoCoreError) as error:
         raise AwsDeployError(f"AWS refused a deploy step: {error}") from error
 

@@ -5,8 +5,8 @@ import sys
 
 import click
 
-from identidock_fn.bench import function
-from identidock_fn.services import PROJECT_ROOT
+from identidock_fn.bench import function, sizing
+from identidock_fn.paths import PROJECT_ROOT
 
 
 @click.group()
@@ -26,3 +26,4 @@ def dnmonster(args: tuple[str, ...]) -> None:
 
 
 bench.add_command(function.function)
+bench.add_command(sizing.sizing)

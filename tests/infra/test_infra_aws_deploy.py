@@ -26,6 +26,7 @@ from identidock_fn import aws_deploy
 from identidock_fn.aws_deploy import (
     AwsDeployError,
     StackNames,
+    check_stack_parameters,
     context_tag,
     deploy_aws,
     deploy_stack,
@@ -39,6 +40,7 @@ from identidock_fn.aws_deploy import (
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's account
 URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/api/"
+EDGE_URL = "https://d111111abcdef8.cloudfront.net/api/"
 TEMPLATE_URL = "https://bucket.s3.eu-west-1.amazonaws.com/prod/t.template.json"
 MANIFEST = json.dumps(
     {
@@ -404,7 +406,7 @@ def test_deploy_runs_every_step_and_prints_the_url(session, docker, tmp_path):
     change_set_status(stubber, "CREATE_COMPLETE")
     stubber.add_response("execute_change_set", {}, {"StackName": names.stack, "ChangeSetName": ANY})
     stack(stubber, names.stack, "CREATE_COMPLETE")
-    stack(stubber, names.stack, "CREATE_COMPLETE", {"EndpointURL": URL})
+    stack(stubber, names.stack, "CREATE_COMPLETE", {"EndpointURL": URL, "EdgeURL": EDGE_URL})
     lines: list[str] = []
     with stubber:
         url = deploy_aws(
@@ -415,8 +417,8 @@ def test_deploy_runs_every_step_and_prints_the_url(session, docker, tmp_path):
             build_dir=tmp_path / "build",
         )
     stubber.assert_no_pending_responses()
-    assert url == URL
-    assert lines[-1] == f"API URL: {URL}"
+    assert url == EDGE_URL
+    assert lines[-2:] == [f"API URL: {URL}", f"Edge URL (CloudFront, the one to share): {EDGE_URL}"]
     ssm = session.client("ssm")
     assert ssm.get_parameter(Name=names.salt_parameter)["Parameter"]["Type"] == "SecureString"
     assert [call["argv"][0] for call in docker.calls()] == ["login", "build", "push"]
@@ -496,3 +498,19 @@ def test_destroy_can_keep_the_salt_and_tolerates_what_is_already_gone(session):
         destroy_aws("prod", keep_salt=True, echo=print, session=WithCloudFormation(cfn))
     (kept,) = session.client("ssm").describe_parameters()["Parameters"]
     assert kept["Name"] == names.salt_parameter
+
+
+def test_extra_stack_parameters_must_be_declared_and_not_computed(template: dict[str, Any]) -> None:
+    check_stack_parameters({"AlarmEmail": "ops@example.com", "EnableWaf": "true"}, template)
+    with pytest.raises(AwsDeployError, match="no parameter 'AlarmMail'"):
+        check_stack_parameters({"AlarmMail": "ops@example.com"}, template)
+    with pytest.raises(AwsDeployError, match="set by the deploy command"):
+        check_stack_parameters({"DnmonsterImage": "x"}, template)
+
+
+def test_every_parameter_the_deploy_does_not_compute_has_a_default(
+    template: dict[str, Any],
+) -> None:
+    computed = {"DnmonsterImage", "DnmonsterRepositoryName", "SaltParameterName"}
+    without_default = {k for k, v in template["Parameters"].items() if "Default" not in v}
+    assert without_default == computed

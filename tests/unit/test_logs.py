@@ -7,6 +7,7 @@ import json
 import pytest
 from chalice.test import Client
 
+from chalicelib.logs import finish_request, start_request
 from chalicelib.startup import cold_start
 from tests.unit.gateway import IMAGE_ACCEPT
 from tests.unit.upstream_server import Answer, UpstreamServer
@@ -72,3 +73,25 @@ def test_start_up_in_prod_without_salt_says_it_refuses(
     startup = next(line for line in lines if line["event"] == "startup")
     assert startup["ready"] is False
     assert "refusing to serve" in startup["reason"]
+
+
+def test_the_request_line_keeps_its_keys_first_and_adds_the_new_fields(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    record = start_request("/", "GET")
+    capsys.readouterr()
+    finish_request(record, 200, "req-1")
+    (line,) = requests_logged(capsys.readouterr().out)
+    assert list(line)[:9] == [
+        "event",
+        "route",
+        "method",
+        "status",
+        "cache",
+        "dnmonster_ms",
+        "total_ms",
+        "request_id",
+        "dnmonster_error",
+    ]
+    assert (line["dnmonster_error"], line["breakers_opened"]) == (None, [])
+    assert "_aws" in line  # the EMF metadata (tests/unit/test_metrics.py checks it)
