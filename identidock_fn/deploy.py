@@ -23,6 +23,13 @@ region_option = click.option("--region", default=None, help="aws target only")
 @click.option("--redis-ca-file", help="localstack: the CA certificate of --redis-url")
 @click.option("--redis-token", envvar="IDENTIDOCK_REDIS_TOKEN", help="localstack: its password")
 @click.option("--dnmonster-url", help="localstack: use this dnmonster instead of starting one")
+@click.option(
+    "--parameter",
+    "parameters",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="aws: a template parameter (AlarmEmail, EnableWaf, DomainName, ...); repeatable",
+)
 def deploy(
     target: str,
     stage: str,
@@ -31,13 +38,18 @@ def deploy(
     redis_ca_file: str | None,
     redis_token: str | None,
     dnmonster_url: str | None,
+    parameters: tuple[str, ...],
 ) -> None:
     """Deploy the whole stack and print the API URL."""
     if target == "aws":
         from identidock_fn.aws_deploy import deploy_aws
 
-        deploy_aws(stage, region=region, echo=click.echo)
+        deploy_aws(
+            stage, region=region, echo=click.echo, extra_parameters=parse_parameters(parameters)
+        )
         return
+    if parameters:
+        raise click.UsageError("--parameter is for --target aws")
     from identidock_fn.keeper import Services
     from identidock_fn.localstack_deploy import deploy_localstack
 
@@ -47,6 +59,17 @@ def deploy(
             raise click.UsageError("--redis-url, --redis-token and --dnmonster-url go together")
         services = Services(redis_url, redis_ca_file, dnmonster_url)
     deploy_localstack(services=services, redis_token=redis_token)
+
+
+def parse_parameters(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`KEY=VALUE` pairs as a dict; a pair without `=` or with an empty key is a usage error."""
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--parameter {pair!r} is not KEY=VALUE")
+        parsed[key] = value
+    return parsed
 
 
 @click.command("destroy")

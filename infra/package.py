@@ -28,9 +28,10 @@ class PackagingError(RuntimeError):
 
 
 def chalice_command() -> str:
-    """The `chalice` script installed next to this interpreter (the project's virtualenv)."""
-    beside = Path(sys.executable).with_name("chalice")
-    return str(beside) if beside.exists() else "chalice"
+    """The `chalice` script of the project's virtualenv (else the one on PATH)."""
+    from identidock_fn.paths import executable
+
+    return executable("chalice")
 
 
 def package_stack(

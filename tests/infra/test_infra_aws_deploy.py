@@ -22,20 +22,12 @@ import yaml
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from identidock_fn import aws_deploy
-from identidock_fn.aws_deploy import (
-    AwsDeployError,
-    StackNames,
-    check_stack_parameters,
-    context_tag,
-    deploy_aws,
-    deploy_stack,
-    destroy_aws,
-    ensure_repository,
-    ensure_salt,
-    publish_dnmonster,
-    upload_artifacts,
-)
+from identidock_fn import aws_image, aws_stack
+from identidock_fn.aws_common import AwsDeployError
+from identidock_fn.aws_deploy import StackNames, check_stack_parameters, deploy_aws, destroy_aws
+from identidock_fn.aws_image import context_tag, ensure_repository, publish_dnmonster
+from identidock_fn.aws_stack import deploy_stack, upload_artifacts
+from identidock_fn.salt import ensure_salt
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's account
@@ -220,9 +212,9 @@ def test_context_tag_follows_the_build_context_content(tmp_path):
 
 
 def test_what_the_tag_hash_skips_is_what_dnmonster_dockerignore_keeps_out_of_the_image():
-    ignored = (aws_deploy.DNMONSTER_CONTEXT / ".dockerignore").read_text().splitlines()
+    ignored = (aws_image.DNMONSTER_CONTEXT / ".dockerignore").read_text().splitlines()
     names = {line.removeprefix("**/").rstrip("/") for line in ignored if not line.startswith("#")}
-    assert names >= aws_deploy.CONTEXT_SKIP
+    assert names >= aws_image.CONTEXT_SKIP
 
 
 def test_a_new_image_is_built_for_fargate_and_pushed_after_an_ecr_login(session, docker):
@@ -230,7 +222,7 @@ def test_a_new_image_is_built_for_fargate_and_pushed_after_an_ecr_login(session,
     lines: list[str] = []
     image = publish_dnmonster(ecr, "identidock-fn-prod/dnmonster", lines.append, docker.run)
     uri = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/identidock-fn-prod/dnmonster"
-    tag = context_tag(aws_deploy.DNMONSTER_CONTEXT)
+    tag = context_tag(aws_image.DNMONSTER_CONTEXT)
     login, build, push = docker.calls()
     token = ecr.get_authorization_token()["authorizationData"][0]
     user, password = base64.b64decode(token["authorizationToken"]).decode().split(":", 1)
@@ -247,10 +239,10 @@ def test_a_new_image_is_built_for_fargate_and_pushed_after_an_ecr_login(session,
         "--platform",
         "linux/amd64",
         "--file",
-        str(aws_deploy.DNMONSTER_DOCKERFILE),
+        str(aws_image.DNMONSTER_DOCKERFILE),
         "--tag",
         f"{uri}:{tag}",
-        str(aws_deploy.DNMONSTER_CONTEXT),
+        str(aws_image.DNMONSTER_CONTEXT),
     ]
     assert push["argv"] == ["push", f"{uri}:{tag}"]
     digest = ecr.describe_images(repositoryName="identidock-fn-prod/dnmonster")["imageDetails"]
@@ -261,7 +253,7 @@ def test_a_new_image_is_built_for_fargate_and_pushed_after_an_ecr_login(session,
 def test_an_image_already_in_ecr_is_not_rebuilt(session):
     ecr = session.client("ecr")
     ensure_repository(ecr, "identidock-fn-prod/dnmonster")
-    tag = context_tag(aws_deploy.DNMONSTER_CONTEXT)
+    tag = context_tag(aws_image.DNMONSTER_CONTEXT)
     pushed = ecr.put_image(
         repositoryName="identidock-fn-prod/dnmonster", imageManifest=MANIFEST, imageTag=tag
     )["image"]["imageId"]["imageDigest"]
@@ -282,8 +274,8 @@ def test_a_failing_docker_build_stops_the_deploy_with_its_message(session, tmp_p
 
 def test_artifacts_go_to_s3_and_the_template_points_at_the_uploaded_zip(session, template_path):
     s3 = session.client("s3")
-    aws_deploy.ensure_bucket(s3, "identidock-fn-prod-artifacts", REGION)
-    aws_deploy.ensure_bucket(s3, "identidock-fn-prod-artifacts", REGION)  # idempotent
+    aws_stack.ensure_bucket(s3, "identidock-fn-prod-artifacts", REGION)
+    aws_stack.ensure_bucket(s3, "identidock-fn-prod-artifacts", REGION)  # idempotent
     block = s3.get_public_access_block(Bucket="identidock-fn-prod-artifacts")
     assert all(block["PublicAccessBlockConfiguration"].values())
     url = upload_artifacts(s3, "identidock-fn-prod-artifacts", REGION, "prod", template_path.parent)
@@ -475,7 +467,7 @@ def test_destroy_removes_the_stack_the_repository_the_bucket_and_the_salt(sessio
     ensure_salt(session.client("ssm"), names.salt_parameter)
     ensure_repository(session.client("ecr"), names.repository)
     s3 = session.client("s3")
-    aws_deploy.ensure_bucket(s3, names.artifact_bucket, REGION)
+    aws_stack.ensure_bucket(s3, names.artifact_bucket, REGION)
     s3.put_object(Bucket=names.artifact_bucket, Key="prod/x.zip", Body=b"zip")
     cfn, stubber = stubbed_cfn()
     stack(stubber, names.stack, "CREATE_COMPLETE")
