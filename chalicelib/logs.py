@@ -11,43 +11,30 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from chalicelib.metrics import emf_fields
 
-_logger = logging.getLogger("identidock")
-
-
-class _StdoutHandler(logging.StreamHandler[TextIO]):
-    """Writes to whatever sys.stdout is at the time (not the one at start-up)."""
-
-    @property
-    def stream(self) -> TextIO:
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, _value: TextIO) -> None:
-        pass
-
-
-def _ensure_handler() -> None:
-    # Our own stdout handler (the Lambda runtime's root logger drops INFO), not propagated so a
-    # root handler set up by `chalice local` does not print each line twice.
-    if not _logger.handlers:
-        handler = _StdoutHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        _logger.addHandler(handler)
-        _logger.setLevel(logging.INFO)
-        _logger.propagate = False
+_write = threading.Lock()
 
 
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Write one JSON line: {"event": ..., **fields}."""
-    _ensure_handler()
-    _logger.log(level, json.dumps({"event": event, **fields}, default=str, sort_keys=False))
+    """Write one JSON line: {"event": ..., **fields} (and "level" for warnings and errors).
+
+    Straight to whatever sys.stdout is at the time (Lambda sends it to CloudWatch Logs), not
+    through `logging`: its records, handlers and formatter cost about 12 µs a line, more than
+    half of a cache hit's own work, and the Lambda runtime's root logger drops INFO anyway."""
+    record: dict[str, Any] = {"event": event, **fields}
+    if level >= logging.WARNING:
+        record["level"] = logging.getLevelName(level)
+    line = json.dumps(record, default=str) + "\n"
+    with _write:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 @dataclass
