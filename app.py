@@ -27,6 +27,11 @@ def monster(name: str) -> Response:
     return views.monster(current_request(), name)
 
 
+@app.route(routes.FAVICON, methods=routes.FAVICON_METHODS)
+def favicon() -> Response:
+    return views.favicon(current_request())
+
+
 def current_request() -> Request:
     request = app.current_request
     assert request is not None  # Chalice sets it before calling a view

@@ -20,6 +20,9 @@ DEFAULT_DNMONSTER_URL = "http://127.0.0.1:8080"
 DEFAULT_SIZE = 80
 MIN_SIZE = 12
 MAX_SIZE = 1024
+#: The largest `?size=` a visitor may ask for by default (AVATAR_MAX_SIZE; at most MAX_SIZE,
+#: dnmonster's own limit).
+DEFAULT_AVATAR_MAX_SIZE = 512
 MAX_PAGE_NAME_CHARS = 200
 MAX_MONSTER_NAME_CHARS = 256
 #: Lambda answers at most 6 MB, base64 makes 4 bytes of 3: the largest PNG we would ever accept.
@@ -39,6 +42,8 @@ ENV_VARS = (
     "DNMONSTER_BREAKER_RESET_SECONDS",
     "IDENTICON_SIZE",
     "ART_VERSION",
+    "AVATAR_MAX_SIZE",
+    "PUBLIC_BASE_URL",
     "REDIS_URL",
     "REDIS_AUTH_TOKEN",
     "REDIS_AUTH_SECRET_ID",
@@ -99,8 +104,18 @@ class CacheSettings:
 
 @dataclass(frozen=True)
 class ImageSettings:
+    #: The size of `/monster/{name}` without parameters (IDENTICON_SIZE).
     size: int
     art_version: str
+    #: The largest `?size=` accepted (AVATAR_MAX_SIZE); the smallest is MIN_SIZE.
+    max_size: int = DEFAULT_AVATAR_MAX_SIZE
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    #: Where visitors reach the page's directory (PUBLIC_BASE_URL), ending in `/`; None: the
+    #: request's Host, X-Forwarded-Proto and path decide.
+    public_base_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +124,7 @@ class Settings:
     dnmonster: DnmonsterSettings
     cache: CacheSettings
     image: ImageSettings
+    page: PageSettings = PageSettings()
 
     @property
     def stage(self) -> str:
@@ -155,6 +171,16 @@ def _http_url(env: Env, name: str, default: str) -> str:
     if parts.query or parts.fragment:
         raise ConfigError(f"{name}={url!r} must not carry a query or fragment")
     return url.rstrip("/")
+
+
+def _public_base_url(env: Env) -> str | None:
+    """PUBLIC_BASE_URL as given, ending in `/` (`https://cdn.example.com/api/`)."""
+    if _text(env, "PUBLIC_BASE_URL") is None:
+        return None
+    url = _http_url(env, "PUBLIC_BASE_URL", "")
+    if any(char in url for char in "\"'<>`?# \\") or not url.isprintable() or not url.isascii():
+        raise ConfigError("PUBLIC_BASE_URL must be a plain ASCII URL without query or fragment")
+    return url + "/"
 
 
 def _redis_url(env: Env) -> str | None:
@@ -213,7 +239,9 @@ def build_settings(env: Env) -> Settings:
         image=ImageSettings(
             size=_number(env, "IDENTICON_SIZE", DEFAULT_SIZE, MIN_SIZE, MAX_SIZE),
             art_version=_text(env, "ART_VERSION") or "1",
+            max_size=_number(env, "AVATAR_MAX_SIZE", DEFAULT_AVATAR_MAX_SIZE, MIN_SIZE, MAX_SIZE),
         ),
+        page=PageSettings(public_base_url=_public_base_url(env)),
     )
 
 

@@ -1,7 +1,10 @@
-"""The dnmonster client: `GET /monster/<name>?size=N` → a checked PNG, within a deadline.
+"""The dnmonster client: `GET /monster/<name>?size=N[&format=svg]` → a checked image, within a
+deadline.
 
-Every answer is untrusted: only status 200, `image/png`, no content coding, at most
-`DNMONSTER_MAX_BYTES`, and a PNG that passes `png.check_png` at the size asked is returned.
+Every answer is untrusted: only status 200, the content type asked for (`image/png` or
+`image/svg+xml`), no content coding, at most `DNMONSTER_MAX_BYTES` (and `svg_check.MAX_SVG_BYTES`
+for an SVG), and a PNG that passes `png.check_png`, or an SVG that passes `svg_check.check_svg`,
+at the size asked is returned.
 The name is percent-encoded as ONE path segment with every character but letters, digits, `-`
 and `_` escaped, so `.`, `..`, `a/..` or `x?size=30000#` reach dnmonster as exactly that name.
 Nothing is retried (a retry multiplies the load on a failing upstream), except a request on a
@@ -26,15 +29,21 @@ from chalicelib.errors import (
 )
 from chalicelib.http_pool import ConnectionPool, DeadlineExceeded, PooledConnection
 from chalicelib.png import BadPng, check_png
+from chalicelib.svg_check import MAX_SVG_BYTES, BadSvg, check_svg
 
 _SAFE = "-_"  # quote() keeps letters and digits; `.` and `~` are escaped too
-_HEADERS = {"Accept": "image/png", "User-Agent": "identidock-fn"}
+_HEADERS = {
+    "png": {"Accept": "image/png", "User-Agent": "identidock-fn"},
+    "svg": {"Accept": "image/svg+xml", "User-Agent": "identidock-fn"},
+}
+_CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 _RESET = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
-def monster_path(name: str, size: int) -> str:
+def monster_path(name: str, size: int, fmt: str = "png") -> str:
     """The request target for name at size: one path segment, nothing for a client to normalize."""
-    return f"/monster/{quote(name, safe=_SAFE).replace('.', '%2E')}?size={size}"
+    target = f"/monster/{quote(name, safe=_SAFE).replace('.', '%2E')}?size={size}"
+    return target if fmt == "png" else f"{target}&format={fmt}"
 
 
 class DnmonsterClient:
@@ -48,13 +57,14 @@ class DnmonsterClient:
     def close(self) -> None:
         self._pool.close()
 
-    def fetch(self, name: str, size: int) -> bytes:
-        """The checked PNG for name at size; raises a DnmonsterError subclass on any failure."""
+    def fetch(self, name: str, size: int, fmt: str = "png") -> bytes:
+        """The checked image for name at size in fmt (`png` or `svg`); raises a DnmonsterError
+        subclass on any failure."""
         if not self.breaker.allow():
             raise DnmonsterBreakerOpen(retry_after=self.breaker.retry_after())
         deadline = deadlines.within(self.settings.timeout)
         try:
-            png = self._fetch(self._prefix + monster_path(name, size), size, deadline)
+            image = self._fetch(self._prefix + monster_path(name, size, fmt), size, fmt, deadline)
         except (DnmonsterUnavailable, DnmonsterTimeout):
             self.breaker.record_failure()
             raise
@@ -65,7 +75,7 @@ class DnmonsterClient:
                 self.breaker.record_success()
             raise
         self.breaker.record_success()
-        return png
+        return image
 
     def _connect(self, deadline: float) -> tuple[PooledConnection, bool]:
         try:
@@ -75,18 +85,18 @@ class DnmonsterClient:
         except OSError as error:  # refused, unreachable, or no connection within its timeout
             raise DnmonsterUnavailable(f"cannot connect: {error}") from error
 
-    def _fetch(self, target: str, size: int, deadline: float) -> bytes:
+    def _fetch(self, target: str, size: int, fmt: str, deadline: float) -> bytes:
         conn, reused = self._connect(deadline)
         try:
             try:
-                answer = self._ask(conn, target)
+                answer = self._ask(conn, target, fmt)
             except _RESET:
                 if not reused:
                     raise
                 conn.close()  # the server closed an idle connection: one fresh try, same deadline
                 conn, _ = self._connect(deadline)
-                answer = self._ask(conn, target)
-            body = self._read(answer, size)
+                answer = self._ask(conn, target, fmt)
+            body = self._read(answer, size, fmt)
         except DnmonsterError:
             conn.close()
             raise
@@ -106,28 +116,33 @@ class DnmonsterClient:
         return body
 
     @staticmethod
-    def _ask(conn: http.client.HTTPConnection, target: str) -> http.client.HTTPResponse:
-        conn.request("GET", target, headers=_HEADERS)
+    def _ask(conn: http.client.HTTPConnection, target: str, fmt: str) -> http.client.HTTPResponse:
+        conn.request("GET", target, headers=_HEADERS[fmt])
         return conn.getresponse()
 
-    def _read(self, answer: http.client.HTTPResponse, size: int) -> bytes:
+    def _read(self, answer: http.client.HTTPResponse, size: int, fmt: str) -> bytes:
         if answer.status != 200:
             failing = answer.status >= 500  # a 4xx is about our request, not dnmonster's health
             raise DnmonsterBadAnswer(f"status {answer.status}", counts_as_failure=failing)
         content_type = (answer.getheader("Content-Type") or "").split(";")[0].strip().lower()
-        if content_type != "image/png":
+        if content_type != _CONTENT_TYPES[fmt]:
             raise DnmonsterBadAnswer(f"content type {content_type!r}")
         coding = (answer.getheader("Content-Encoding") or "identity").strip().lower()
         if coding != "identity":
             raise DnmonsterBadAnswer(f"content coding {coding!r}")
         cap = self.settings.max_bytes
+        if fmt == "svg":
+            cap = min(cap, MAX_SVG_BYTES)
         if answer.length is not None and answer.length > cap:
             raise DnmonsterBadAnswer(f"{answer.length} bytes announced, the limit is {cap}")
         body = answer.read(cap + 1)
         if len(body) > cap or not answer.isclosed():
             raise DnmonsterBadAnswer(f"more than {cap} bytes")
         try:
-            check_png(body, size)
-        except BadPng as problem:
-            raise DnmonsterBadAnswer(f"not an acceptable PNG: {problem}") from None
+            if fmt == "svg":
+                check_svg(body, size)
+            else:
+                check_png(body, size)
+        except (BadPng, BadSvg) as problem:
+            raise DnmonsterBadAnswer(f"not an acceptable {fmt.upper()}: {problem}") from None
         return body

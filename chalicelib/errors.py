@@ -3,8 +3,9 @@
 IdentidockError
 ├── NotReady                 503  configuration or salt missing: refuse to serve
 ├── BadName                  400  the name or its form cannot be used (message shown)
+├── BadParameter             400  `?size=` or `?format=` cannot be used (message shown)
 └── DnmonsterError           502  dnmonster could not give us a monster
-    ├── DnmonsterBadAnswer   502  an answer that is not a whole PNG of the size asked
+    ├── DnmonsterBadAnswer   502  an answer that is not a whole PNG (or SVG) of the size asked
     ├── DnmonsterUnavailable 503  not reachable
     ├── DnmonsterBreakerOpen 503  failing lately: not called, Retry-After says when to retry
     └── DnmonsterTimeout     504  no whole answer within the deadline
@@ -27,6 +28,16 @@ class NotReady(IdentidockError):
 
 class BadName(IdentidockError, ValueError):
     """The message is shown to the person."""
+
+    status = 400
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return str(self)
+
+
+class BadParameter(IdentidockError, ValueError):
+    """A query parameter of the image route that cannot be used; the message is shown."""
 
     status = 400
 

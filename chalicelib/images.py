@@ -1,6 +1,7 @@
 """The monster for a name: from the cache, else from dnmonster once (single-flight), fail-open.
 
-What Redis hands back is checked like what dnmonster sends (`png.check_png` at the size asked):
+What Redis hands back is checked like what dnmonster sends (`png.check_png`, or
+`svg_check.check_svg`, at the size asked):
 a corrupt entry is a miss and gets replaced. A cache that fails is bypassed (fail-open); a
 dnmonster whose breaker is open is not called, and the answer is 503 with Retry-After.
 """
@@ -21,6 +22,7 @@ from chalicelib.observe import note_breaker_open, note_cache, timed_dnmonster
 from chalicelib.png import BadPng, check_png
 from chalicelib.registry import ProcessWide
 from chalicelib.single_flight import load_once
+from chalicelib.svg_check import BadSvg, check_svg
 
 #: Added to dnmonster's deadline for the single-flight lock's lifetime (store and unlock).
 LOCK_MARGIN_MS = 250
@@ -28,8 +30,12 @@ LOCK_MARGIN_MS = 250
 
 @dataclass(frozen=True)
 class Monster:
-    png: bytes
+    body: bytes  # the PNG or the SVG asked for
     cache: CacheResult
+
+    @property
+    def png(self) -> bytes:
+        return self.body
 
 
 def _build_client(settings: DnmonsterSettings) -> DnmonsterClient:
@@ -56,11 +62,13 @@ def forget_dnmonster() -> None:
     _clients.forget()
 
 
-def _valid(size: int) -> Callable[[bytes], bool]:
-    def valid(png: bytes) -> bool:
+def _valid(size: int, fmt: str) -> Callable[[bytes], bool]:
+    check = check_svg if fmt == "svg" else check_png
+
+    def valid(image: bytes) -> bool:
         try:
-            check_png(png, size)
-        except BadPng as problem:
+            check(image, size)
+        except (BadPng, BadSvg) as problem:
             log_event("cache_corrupt", level=logging.WARNING, detail=str(problem))
             return False
         return True
@@ -74,22 +82,25 @@ def get_monster(
     settings: Settings | None = None,
     cache: ImageCache | None = None,
     client: DnmonsterClient | None = None,
+    size: int | None = None,
+    fmt: str = "png",
 ) -> Monster:
-    """The PNG for name at the configured size; raises DnmonsterError when it cannot be had.
-    Explicit arguments win; by default the process-wide cache and client are used."""
+    """The image for name at size (default: the configured size) in fmt (`png` or `svg`);
+    raises DnmonsterError when it cannot be had. Explicit arguments win; by default the
+    process-wide cache and client are used."""
     settings = settings or get_settings()
-    size = settings.image.size
+    side = size or settings.image.size
     client = client or get_dnmonster(settings.dnmonster)
-    valid = _valid(size)
+    valid = _valid(side, fmt)
 
     def draw() -> bytes:
-        return timed_dnmonster(lambda: client.fetch(name, size))
+        return timed_dnmonster(lambda: client.fetch(name, side, fmt))
 
     outcome: CacheResult = "error"
     try:
         try:
             cache = cache or get_cache(settings.cache)
-            keys = Keys.for_monster(settings.image.art_version, size, name)
+            keys = Keys.for_monster(settings.image.art_version, side, name, fmt)
             cached = cache.get(keys.value)
         except CacheUnavailable as problem:
             outcome = "bypass" if problem.skipped else "error"

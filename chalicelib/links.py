@@ -4,6 +4,12 @@ The page (route `/`) is served at `/` (chalice local, a custom domain without ba
 `/api/` or `/api` (API Gateway stage), or `/<base-path>` (custom domain mapping). The links are
 relative to the page's own URL, so no prefix is ever hard-coded: with a trailing slash they
 start with `./`, without one they repeat the last segment (`./api/monster/...` from `/api`).
+
+The URLs shown as text to copy (the image URL, the share link) must be absolute. The function
+only sees the Host, X-Forwarded-Proto and the path API Gateway hands it, which is wrong behind
+LocalStack's path-style prefix (`/restapis/<id>/api/_user_request_/`), a CDN or a base-path
+mapping; so `PUBLIC_BASE_URL` (the URL of the page's directory, e.g. `https://cdn.example.com/`)
+wins when set, and otherwise they are built from the request.
 """
 
 from __future__ import annotations
@@ -30,19 +36,31 @@ def relative_base(page_path: str) -> str:
 
 
 def page_links(
-    page_path: str, host: str | None, proto: str | None, name_hash: str, name: str
+    page_path: str,
+    host: str | None,
+    proto: str | None,
+    name_hash: str,
+    name: str,
+    public_base_url: str | None = None,
 ) -> PageLinks:
-    """Links for the page at page_path (the path the client asked for, stage prefix included)."""
+    """Links for the page at page_path (the path the client asked for, stage prefix included);
+    the absolute ones under public_base_url (ending in `/`) when it is given."""
     base = relative_base(page_path)
     image = f"{base}monster/{name_hash}"
     share = f"{base}?name={quote(name, safe='')}"
-    scheme = (proto or "http").split(",")[0].strip().lower()
-    origin = f"{scheme}://{host}" if host else ""
-    path = page_path if page_path.startswith("/") else "/"
+    if public_base_url:
+        image_absolute = f"{public_base_url}monster/{name_hash}"
+        share_absolute = f"{public_base_url}?name={quote(name, safe='')}"
+    else:
+        scheme = (proto or "http").split(",")[0].strip().lower()
+        origin = f"{scheme}://{host}" if host else ""
+        path = page_path if page_path.startswith("/") else "/"
+        image_absolute = origin + urljoin(path, image)
+        share_absolute = origin + urljoin(path, share)
     return PageLinks(
         form_action=base,
         image=image,
         share=share,
-        image_absolute=origin + urljoin(path, image),
-        share_absolute=origin + urljoin(path, share),
+        image_absolute=image_absolute,
+        share_absolute=share_absolute,
     )

@@ -5,8 +5,9 @@ Accept: API Gateway decodes our base64 PNG only when the request's FIRST Accept 
 range that matches a binary type; with `*/*` among them every `type/subtype` matches, but a
 request without Accept, or whose first value is no `type/subtype` (`garbage`, `image`, empty),
 matches nothing and would get the base64 text labelled image/png (docs/localstack.md). So the
-image route answers those with a short 406; text routes are safe for any Accept (their bodies
-are never base64-encoded), and one without Accept gets an explicit `*/*` for Chalice.
+image routes (`/monster/{name}`, whatever the format, and `/favicon.ico`) answer those with a
+short 406; text routes are safe for any Accept (their bodies are never base64-encoded), and
+one without Accept gets an explicit `*/*` for Chalice.
 Errors Chalice produces itself (405, 415, 500 from an unexpected exception) become short
 plain-text answers, never a stack trace.
 """
@@ -24,7 +25,7 @@ from chalicelib import deadlines
 from chalicelib.errors import IdentidockError
 from chalicelib.logs import finish_request, log_event, start_request
 from chalicelib.responses import TextResponse, protect, text_error
-from chalicelib.routes import MONSTER
+from chalicelib.routes import IMAGE_ROUTES
 
 NO_ACCEPT_MESSAGE = (
     "Send an Accept header whose first value is a media type, for example 'Accept: image/png'."
@@ -63,7 +64,7 @@ def gateway_decodes(accept: str | None) -> bool:
 
 def _respond(request: Request, get_response: Callable[[Request], Response]) -> Response:
     accept = request.headers.get("accept")
-    if request.path == MONSTER:
+    if request.path in IMAGE_ROUTES:
         if not gateway_decodes(accept):
             return text_error(406, NO_ACCEPT_MESSAGE)
         return get_response(request)

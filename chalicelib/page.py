@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from string import Template
 
+from chalicelib.config import DEFAULT_AVATAR_MAX_SIZE, MIN_SIZE
 from chalicelib.links import PageLinks
 from chalicelib.page_style import STYLE, STYLE_HASH
 
@@ -18,11 +19,17 @@ __all__ = [
     "DISPLAY_PX",
     "STYLE",
     "display_px",
+    "offered_sizes",
     "render_page",
+    "srcset",
 ]
 
 DEFAULT_NAME = "Joe Bloggs"
 DISPLAY_PX = 320  # the monster is scaled up to about this many CSS pixels, by a whole factor
+#: Densities offered in the <img>'s srcset beyond 1x (each drawn by dnmonster at size x density).
+DENSITIES = (2, 3)
+#: The sizes offered to copy or download under the image URL (those up to AVATAR_MAX_SIZE).
+OFFERED_SIZES = (32, 64, 128, 256, 512)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; img-src 'self'; "
@@ -72,9 +79,12 @@ $body
 """
 )
 
+# The <img> keeps the book's URL as `src` (1x, the size the page warms in the cache); `srcset`
+# adds the same monster drawn at 2x and 3x the size, so a high-density screen gets real pixels,
+# each shown at the same whole scale factor as the 1x picture (never blurred: pixelated).
 _MONSTER = Template(
     """<figure>
-<img src="$image" alt="The monster for $name" width="$px" height="$px">
+<img src="$image"$srcset alt="The monster for $name" width="$px" height="$px">
 <figcaption>The monster for <strong>$name</strong></figcaption>
 </figure>
 <dl>
@@ -82,6 +92,10 @@ _MONSTER = Template(
 <dd><a href="$share">$share_text</a></dd>
 <dt>Image URL</dt>
 <dd><code>$image_text</code></dd>
+<dt>Other sizes and SVG</dt>
+<dd class="variants">$offers</dd>
+<dd class="hint">Open one to save it or copy its link, or add “?size=N” ($min_size to
+ $max_size pixels) or “?format=svg” to the image URL.</dd>
 </dl>"""
 )
 
@@ -89,6 +103,28 @@ _MONSTER = Template(
 def display_px(size: int) -> int:
     """The shown size: the largest whole multiple of size not above DISPLAY_PX (at least size)."""
     return size * max(1, DISPLAY_PX // size)
+
+
+def srcset(image: str, size: int, max_size: int) -> str:
+    """`image 1x, image?size=2S 2x, ...` for the densities whose size is allowed ("" if none)."""
+    extra = [f"{image}?size={size * d} {d}x" for d in DENSITIES if size * d <= max_size]
+    return ", ".join([f"{image} 1x", *extra]) if extra else ""
+
+
+def offered_sizes(max_size: int) -> tuple[int, ...]:
+    return tuple(size for size in OFFERED_SIZES if size <= max_size)
+
+
+def _offers(links: PageLinks, max_size: int) -> str:
+    """Links to each offered size and the SVG: opened, saved or copied by the browser.
+
+    No `download` attribute: Chromium asks for a download without an Accept header, which API
+    Gateway cannot decode a base64 PNG for (so the function answers 406, see middleware.py);
+    following the link sends the navigation's Accept, and Save or Copy work from there."""
+    image = escape(links.image)
+    parts = [f'<a href="{image}?size={size}">{size} px</a>' for size in offered_sizes(max_size)]
+    parts.append(f'<a href="{image}?format=svg">SVG</a>')
+    return "\n".join(parts)
 
 
 def render_page(
@@ -99,6 +135,7 @@ def render_page(
     size: int,
     max_chars: int,
     error: str | None = None,
+    max_size: int = DEFAULT_AVATAR_MAX_SIZE,
 ) -> str:
     """The whole page; with links it shows the monster, with error a friendly message."""
     parts = []
@@ -107,9 +144,14 @@ def render_page(
         parts.append(f'<p class="error" id="name-error" role="alert">{escape(error)}</p>')
         described_by = "name-error name-hint"
     if links is not None:
+        candidates = srcset(links.image, size, max_size)
         parts.append(
             _MONSTER.substitute(
                 image=escape(links.image),
+                srcset=f' srcset="{escape(candidates)}"' if candidates else "",
+                offers=_offers(links, max_size),
+                min_size=MIN_SIZE,
+                max_size=max_size,
                 name=escape(name),
                 px=display_px(size),
                 share=escape(links.share),

@@ -83,6 +83,7 @@ dl { margin: 1.75rem 0 0; padding: 1rem 1.25rem; background: $paper; border-radi
 dt { font-size: .875rem; font-weight: 600; color: $muted; }
 dd { margin: .125rem 0 0; overflow-wrap: anywhere; }
 dd + dt { margin-top: .75rem; }
+.variants { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
 a { color: $accent; text-underline-offset: .15em; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .875em;
   user-select: all; }

@@ -2,5 +2,9 @@
 
 PAGE = "/"
 MONSTER = "/monster/{name}"
+FAVICON = "/favicon.ico"
 PAGE_METHODS = ["GET", "HEAD", "POST"]
 MONSTER_METHODS = ["GET", "HEAD"]
+FAVICON_METHODS = ["GET", "HEAD"]
+#: Routes that answer images (binary through API Gateway: the middleware's Accept rule).
+IMAGE_ROUTES = frozenset({MONSTER, FAVICON})

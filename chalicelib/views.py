@@ -18,7 +18,7 @@ from chalicelib.config import (
     Settings,
     get_settings,
 )
-from chalicelib.errors import BadName, DnmonsterError, NotReady
+from chalicelib.errors import BadName, BadParameter, DnmonsterError, NotReady
 from chalicelib.hashing import name_hash
 from chalicelib.images import get_monster
 from chalicelib.links import page_links, relative_base
@@ -26,15 +26,22 @@ from chalicelib.logs import log_event
 from chalicelib.names import check_name, form_name, path_name, shown, single
 from chalicelib.page import CONTENT_SECURITY_POLICY, DEFAULT_NAME, render_page
 from chalicelib.responses import (
+    IMAGE_CACHE_CONTROL,
     etag_matches,
     html_response,
+    image_response,
     monster_etag,
     not_modified,
-    png_response,
     text_error,
 )
+from chalicelib.variants import CONTENT_TYPES, Variant, parse_variant
 
 DRAW_FAILED = "We could not draw this monster right now. Please try again in a moment."
+#: `/favicon.ico`: the monster the page uses as its icon when it shows none, small.
+FAVICON_NAME = "identidock"
+FAVICON_SIZE = 32
+#: Not `immutable`: the URL does not change when ART_VERSION does.
+FAVICON_CACHE_CONTROL = "public, max-age=86400"
 
 
 def ready_settings() -> tuple[Settings, str]:
@@ -78,7 +85,7 @@ def page(request: Request) -> Response:
         links = None
         if hashed:
             host, proto = request.headers.get("host"), request.headers.get("x-forwarded-proto")
-            links = page_links(path, host, proto, hashed, name)
+            links = page_links(path, host, proto, hashed, name, settings.page.public_base_url)
         html = render_page(
             name=name,
             form_action=base,
@@ -86,6 +93,7 @@ def page(request: Request) -> Response:
             size=size,
             max_chars=MAX_PAGE_NAME_CHARS,
             error=error,
+            max_size=settings.image.max_size,
         )
         return html_response(html, status, CONTENT_SECURITY_POLICY)
 
@@ -105,20 +113,43 @@ def page(request: Request) -> Response:
 
 
 def monster(request: Request, name: str) -> Response:
-    """GET /monster/{name}: the PNG, with a strong ETag; 304 touches neither Redis nor dnmonster."""
+    """GET /monster/{name}[?size=N][&format=svg]: the image, with a strong ETag; a 304 touches
+    neither Redis nor dnmonster."""
     try:
         settings, _salt = ready_settings()
     except NotReady:
         return not_ready()
     try:
         name = check_name(path_name(name), MAX_MONSTER_NAME_CHARS)
-    except BadName as problem:
+        variant = parse_variant(request.query_params, settings.image)
+    except (BadName, BadParameter) as problem:
         return text_error(problem.status, problem.message)
-    etag = monster_etag(settings.image.art_version, settings.image.size, name)
-    if etag_matches(request.headers.get("if-none-match"), etag):
-        return not_modified(etag)
+    return _image(request, settings, name, variant)
+
+
+def favicon(request: Request) -> Response:
+    """GET /favicon.ico: a small monster, so a browser opening a bare image URL finds an icon."""
     try:
-        result = get_monster(name, settings=settings)
+        settings, _salt = ready_settings()
+    except NotReady:
+        return not_ready()
+    variant = Variant(FAVICON_SIZE, "png")
+    return _image(request, settings, FAVICON_NAME, variant, FAVICON_CACHE_CONTROL)
+
+
+def _image(
+    request: Request,
+    settings: Settings,
+    name: str,
+    variant: Variant,
+    cache_control: str = IMAGE_CACHE_CONTROL,
+) -> Response:
+    size, fmt = variant
+    etag = monster_etag(settings.image.art_version, size, name, fmt)
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return not_modified(etag, CONTENT_TYPES[fmt], cache_control)
+    try:
+        result = get_monster(name, settings=settings, size=size, fmt=fmt)
     except DnmonsterError as problem:
         retry_after = problem.retry_after
         return text_error(
@@ -126,4 +157,4 @@ def monster(request: Request, name: str) -> Response:
             problem.message,
             {"Retry-After": str(retry_after)} if retry_after else None,
         )
-    return png_response(result.png, etag)
+    return image_response(result.body, etag, fmt, cache_control)

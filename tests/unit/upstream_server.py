@@ -34,16 +34,39 @@ def make_png(side: int = 12, rgb: tuple[int, int, int] = (200, 80, 40)) -> bytes
     )
 
 
+def make_svg(side: int = 12, rgb: tuple[int, int, int] = (200, 80, 40)) -> bytes:
+    """A valid SVG in dnmonster's shape: side x side, one dot in each corner of the 12x12 grid."""
+    dot = side // 12
+    off = (side - 12 * dot + 1) // 2
+    far = off + 11 * dot
+    rects = "".join(
+        f'<rect x="{x}" y="{y}" width="{dot}" height="{dot}"/>'
+        for x, y in ((off, off), (far, off), (off, far), (far, far))
+    )
+    fill = "#{:02x}{:02x}{:02x}".format(*rgb)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{side}" height="{side}" '
+        f'viewBox="0 0 {side} {side}" shape-rendering="crispEdges">'
+        f'<g fill="{fill}">{rects}</g></svg>'
+    ).encode()
+
+
 def _asked_size(path: str) -> int:
     sizes = parse_qs(urlsplit(path).query).get("size") or ["20"]
     return max(int(sizes[0]), 12) if sizes[0].isdigit() else 20
+
+
+def _asked_svg(path: str) -> bool:
+    return parse_qs(urlsplit(path).query).get("format") == ["svg"]
 
 
 @dataclass
 class Answer:
     status: int = 200
     content_type: str = "image/png"
-    body: bytes | None = None  # None: a valid PNG of the size the request asks for
+    #: None: a valid image of the size and format the request asks for (an SVG for
+    #: `format=svg`, sent as image/svg+xml while content_type is left at image/png).
+    body: bytes | None = None
     delay_seconds: float = 0.0
     chunked: bool = False  # no Content-Length, like the original amouat/dnmonster:1.0
     headers: dict[str, str] = field(default_factory=dict)
@@ -111,7 +134,15 @@ class UpstreamServer:
                 with outer._lock:
                     outer.paths.append(self.path)
                 answer = outer._respond(self.path)
-                body = answer.body if answer.body is not None else make_png(_asked_size(self.path))
+                content_type = answer.content_type
+                if answer.body is not None:
+                    body = answer.body
+                elif _asked_svg(self.path):
+                    body = make_svg(_asked_size(self.path))
+                    if content_type == "image/png":
+                        content_type = "image/svg+xml"
+                else:
+                    body = make_png(_asked_size(self.path))
                 if answer.delay_seconds:
                     time.sleep(answer.delay_seconds)
                 if answer.drip_seconds:
@@ -121,7 +152,7 @@ class UpstreamServer:
                     self.close_connection = True
                     return
                 self.send_response(answer.status)
-                self.send_header("Content-Type", answer.content_type)
+                self.send_header("Content-Type", content_type)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
                 if answer.chunked:
