@@ -9,7 +9,7 @@ from dnmonster.sprites import SpritePack
 from dnmonster.svg import monster_svg
 
 # Bump when the bytes for the same (pack, name, side, format) change, so strong ETags stay honest.
-ENCODING_VERSION = "1"
+ENCODING_VERSION = "2"
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 _ENCODERS = {"png": monster_png, "svg": monster_svg}
 

@@ -7,7 +7,9 @@ path in prng.py / render.py / png.py, so comparing the two is a real check. Neve
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 FAMILIES = ("legs", "hair", "arms", "body", "eyes", "mouth")
 
@@ -60,7 +62,7 @@ def _mixkey(seed: str) -> list[int]:
     return [key[k] for k in range(len(key))]
 
 
-def _prng(name: str):
+def _prng(name: str) -> Callable[[], float]:
     arc4 = _JsArc4(_mixkey(name))
 
     def draw() -> float:
@@ -80,12 +82,12 @@ def _prng(name: str):
     return draw
 
 
-def load_families(path: str | Path) -> dict[str, list]:
+def load_families(path: str | Path) -> dict[str, list[Any]]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return {family: data[family] for family in FAMILIES}
 
 
-def draw_rgba(name: str, side: int, families: dict[str, list]) -> bytes:
+def draw_rgba(name: str, side: int, families: dict[str, list[Any]]) -> bytes:
     """The RGBA pixels (row-major, top-left first) the original draws for a name on a side x side
     canvas; side is already max(size, 12)."""
     draw = _prng(name)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dnmonster.prng import seeded
-from dnmonster.sprites import GRID, SpritePack
+from dnmonster.sprites import GRID, SpritePack, split_rows
 
 MIN_SIDE = GRID
 
@@ -26,15 +26,14 @@ def layout(side: int) -> tuple[int, int]:
 def draw_monster(name: str, pack: SpritePack) -> Monster:
     """Pick parts and colour for a name the way the original does, then compose the parts."""
     rng = seeded(name)
-    rows = [0] * GRID
+    mask = 0
     for family in pack.families:
         sprite = family[int(rng.random() * len(family))]
-        for y, (paint, clear) in enumerate(zip(sprite.paint, sprite.clear, strict=True)):
-            rows[y] = (rows[y] & ~clear) | paint
+        mask = (mask & sprite.keep_bits) | sprite.paint_bits
     red = int(rng.random() * 200) + 55
     green = int(rng.random() * 200) + 55
     blue = int(rng.random() * 200) + 55
-    return Monster(tuple(rows), (red, green, blue))
+    return Monster(split_rows(mask), (red, green, blue))
 
 
 class MonsterCache:

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,10 @@ GRID = 12
 FAMILIES = ("legs", "hair", "arms", "body", "eyes", "mouth")
 DEFAULT_PACK = Path(__file__).resolve().parent / "sprites" / "identidock.json"
 _MAX_PER_FAMILY = 1024
+_ROW_STRIDE = 16  # bits per row in a joined mask, so split_rows is one struct.unpack
+_SPLIT = struct.Struct(f">{GRID}H")
+#: All cells of the grid, as one joined number (see Sprite).
+FULL_MASK = int("".join(["0" * (_ROW_STRIDE - GRID) + "1" * GRID] * GRID), 2)
 
 
 class SpriteError(ValueError):
@@ -20,10 +25,14 @@ class SpriteError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Sprite:
     """One part as bit rows: bit (11 - x) of row y is cell (x, y); `paint` cells take the colour,
-    `clear` cells are made transparent again."""
+    `clear` cells are made transparent again. `paint_bits` and `keep_bits` are the same as one
+    number each (join_rows: 16 bits a row, row 0 on top), so composing a part is two integer
+    ops: `mask = (mask & keep_bits) | paint_bits`."""
 
     paint: tuple[int, ...]
     clear: tuple[int, ...]
+    paint_bits: int = 0
+    keep_bits: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +46,19 @@ class SpritePack:
     @property
     def counts(self) -> tuple[int, ...]:
         return tuple(len(family) for family in self.families)
+
+
+def join_rows(rows: list[int] | tuple[int, ...]) -> int:
+    """12 rows of 12 bits as one number, 16 bits a row, row 0 in the top bits."""
+    joined = 0
+    for row in rows:
+        joined = joined << _ROW_STRIDE | row
+    return joined
+
+
+def split_rows(joined: int) -> tuple[int, ...]:
+    """The inverse of join_rows."""
+    return _SPLIT.unpack(joined.to_bytes(_SPLIT.size, "big"))
 
 
 def _sprite(grid: Any, where: str) -> Sprite:
@@ -58,7 +80,7 @@ def _sprite(grid: Any, where: str) -> Sprite:
                 c |= bit
         paint.append(p)
         clear.append(c)
-    return Sprite(tuple(paint), tuple(clear))
+    return Sprite(tuple(paint), tuple(clear), join_rows(paint), ~join_rows(clear) & FULL_MASK)
 
 
 def parse_pack(data: Any, source: str = "<data>") -> SpritePack:

@@ -1,8 +1,18 @@
 """Request parsing rules: names from raw path segments, and the query parameters."""
 
-import pytest
+from collections.abc import Callable
 
-from dnmonster.params import MAX_NAME_BYTES, BadRequest, decode_name, parse_query
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dnmonster.params import (
+    MAX_NAME_BYTES,
+    BadRequest,
+    decode_name,
+    parse_query,
+    parse_query_general,
+)
 
 
 @pytest.mark.parametrize(
@@ -100,3 +110,23 @@ def test_max_size_is_configurable() -> None:
     assert parse_query(b"size=64", 64) == (64, "png")
     with pytest.raises(BadRequest, match="size must be at most 64"):
         parse_query(b"size=65", 64)
+
+
+def _outcome(parse: Callable[[bytes, int], tuple[int, str]], query: bytes) -> object:
+    try:
+        return parse(query, 1024)
+    except BadRequest as exc:
+        return (exc.status, exc.message)
+
+
+queries = (
+    st.binary(max_size=40)
+    | st.builds(lambda digits: b"size=" + digits, st.binary(max_size=14))
+    | st.builds(lambda n: b"size=" + str(n).encode(), st.integers(0, 10**12))
+    | st.sampled_from([b"", b"size=", b"size=080", b"size=0000000000080", b"size=80&size=80"])
+)
+
+
+@given(queries)
+def test_fast_query_path_agrees_with_the_general_parser(query: bytes) -> None:
+    assert _outcome(parse_query, query) == _outcome(parse_query_general, query)

@@ -5,8 +5,17 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dnmonster.sprites import FAMILIES, SpriteError, load_pack, parse_pack
+from dnmonster.sprites import (
+    FAMILIES,
+    SpriteError,
+    join_rows,
+    load_pack,
+    parse_pack,
+    split_rows,
+)
 
 from .conftest import CLASSIC
 
@@ -72,3 +81,22 @@ def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
     listed.write_text("[]")
     with pytest.raises(SpriteError, match=", ".join(FAMILIES)):
         load_pack(listed)
+
+
+@given(st.lists(st.integers(0, 4095), min_size=12, max_size=12))
+def test_joined_rows_split_back(rows: list[int]) -> None:
+    assert split_rows(join_rows(rows)) == tuple(rows)
+
+
+def test_joined_masks_compose_like_the_row_rules() -> None:
+    """(mask & keep_bits) | paint_bits, row by row, is (row & ~clear) | paint."""
+    pack = load_pack(CLASSIC)
+    rows = [0b101010101010] * 12
+    for family in pack.families:
+        for sprite in family:
+            joined = (join_rows(rows) & sprite.keep_bits) | sprite.paint_bits
+            expected = [
+                (row & ~clear) | paint
+                for row, paint, clear in zip(rows, sprite.paint, sprite.clear, strict=True)
+            ]
+            assert split_rows(joined) == tuple(expected)
