@@ -15,7 +15,7 @@ import pytest
 from identidock_fn.services import DnmonsterServer, ManagedServer, RedisServer
 from identidock_fn.services import free_port as _free
 from tests.e2e.stack import cli_env, processes_under, run_cli
-from tests.unit.upstream_server import UpstreamServer
+from tests.support.upstream import UpstreamServer
 
 Server = TypeVar("Server", bound=ManagedServer)
 

@@ -1,15 +1,35 @@
-"""A realistic API Gateway REST (v1) proxy event and Lambda context, as the Lambda receives them."""
+"""API Gateway REST (v1) proxy events and a Lambda context, as the Lambda receives them.
+
+The one event builder for the benchmarks and the tests (`tests/support/gateway.py` calls the
+handler with it), and the one table of the Accept headers browsers send.
+"""
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-# What Chrome sends for an <img> request.
-CHROME_IMG_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+#: What browsers send, by client and kind of request (and curl's default).
+BROWSER_ACCEPT = {
+    "chrome-img": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+    "firefox-img": "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
+    "safari-img": (
+        "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,"
+        "image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
+    ),
+    "chrome-navigate": (
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+        "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+    ),
+    "firefox-navigate": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "curl": "*/*",
+}
+IMAGE_ACCEPT = BROWSER_ACCEPT["chrome-img"]
+PAGE_ACCEPT = BROWSER_ACCEPT["firefox-navigate"]
 CHROME_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0.0.0 Safari/537.36"
@@ -20,11 +40,69 @@ REGION = "us-east-1"
 DOMAIN = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
 
 
+def proxy_event(
+    method: str = "GET",
+    *,
+    resource: str = "/",
+    path: str = "/",
+    stage: str = STAGE,
+    stage_path: str | None = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, list[str]] | None = None,
+    path_parameters: dict[str, str] | None = None,
+    body: bytes | None = None,
+    base64_body: bool = False,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event as AWS sends it: the stage prefix only in
+    requestContext.path (or `stage_path`), path parameters still percent-encoded."""
+    encoded: str | None = None
+    if body is not None:
+        encoded = base64.b64encode(body).decode() if base64_body else body.decode()
+    now = time.time()
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {key: [value] for key, value in (headers or {}).items()},
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} if query else None,
+        "multiValueQueryStringParameters": query,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": "abc123",
+            "resourcePath": resource,
+            "httpMethod": method,
+            "extendedRequestId": "aBcDeFgHiJkLmNo=",
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "path": stage_path if stage_path is not None else f"/{stage}{path}",
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": stage,
+            "domainPrefix": API_ID,
+            "requestTimeEpoch": int(now * 1000),
+            "requestId": str(uuid.uuid4()),
+            "identity": {
+                "sourceIp": "203.0.113.7",
+                "userAgent": (headers or {}).get("User-Agent"),
+                "accountId": None,
+                "caller": None,
+                "user": None,
+                "userArn": None,
+            },
+            "domainName": DOMAIN,
+            "apiId": API_ID,
+        },
+        "body": encoded,
+        "isBase64Encoded": base64_body,
+    }
+
+
 def monster_event(name: str, stage: str = STAGE) -> dict[str, Any]:
-    """`GET /monster/{name}` from Chrome's <img>, through a REST API proxy integration."""
-    path = f"/monster/{quote(name, safe='')}"
+    """`GET /monster/{name}` from Chrome's <img>, with every header Chrome and CloudFront add."""
+    segment = quote(name, safe="")
     headers = {
-        "Accept": CHROME_IMG_ACCEPT,
+        "Accept": IMAGE_ACCEPT,
         "Accept-Encoding": "gzip, deflate, br, zstd",
         "Accept-Language": "en-GB,en;q=0.9",
         "Host": DOMAIN,
@@ -38,44 +116,13 @@ def monster_event(name: str, stage: str = STAGE) -> dict[str, Any]:
         "sec-fetch-mode": "no-cors",
         "sec-fetch-site": "same-origin",
     }
-    now = time.time()
-    return {
-        "resource": "/monster/{name}",
-        "path": path,
-        "httpMethod": "GET",
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"name": name},
-        "stageVariables": None,
-        "requestContext": {
-            "resourceId": "abc123",
-            "resourcePath": "/monster/{name}",
-            "httpMethod": "GET",
-            "extendedRequestId": "aBcDeFgHiJkLmNo=",
-            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "path": f"/{stage}{path}",
-            "accountId": "123456789012",
-            "protocol": "HTTP/1.1",
-            "stage": stage,
-            "domainPrefix": API_ID,
-            "requestTimeEpoch": int(now * 1000),
-            "requestId": str(uuid.uuid4()),
-            "identity": {
-                "sourceIp": "203.0.113.7",
-                "userAgent": CHROME_USER_AGENT,
-                "accountId": None,
-                "caller": None,
-                "user": None,
-                "userArn": None,
-            },
-            "domainName": DOMAIN,
-            "apiId": API_ID,
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
+    return proxy_event(
+        resource="/monster/{name}",
+        path=f"/monster/{segment}",
+        stage=stage,
+        headers=headers,
+        path_parameters={"name": segment},
+    )
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Everything runs through the command line a person uses (`python -m identidock_fn ...`) with its
 state in pytest's temporary folder and LocalStack on a free loopback port, so it never meets a
 developer's own deployment. The tests talk only to the execute-api URL; they read Redis directly
-and count dnmonster's requests through `CountingProxy` to see caching.
+and count dnmonster's requests through a proxying `UpstreamServer` to see caching.
 """
 
 import re
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from identidock_fn.services import DnmonsterServer, RedisServer
-from tests.e2e.counting_proxy import CountingProxy
 from tests.e2e.stack import Deployment, aws_client, run_cli
+from tests.support.upstream import UpstreamServer
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def deployment(e2e_base: Path, e2e_env: dict[str, str]) -> Iterator[Deployment]:
     """
     redis_server = RedisServer(tls=True, workdir=e2e_base / "redis").start()
     dnmonster = DnmonsterServer(workdir=e2e_base / "dnmonster").start()
-    proxy = CountingProxy(dnmonster.url).start()
+    proxy = UpstreamServer(proxy_to=dnmonster.url).start()
     try:
         result = run_cli(
             {**e2e_env, "IDENTIDOCK_REDIS_TOKEN": redis_server.password or ""},

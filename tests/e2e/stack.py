@@ -15,7 +15,7 @@ import psutil
 import redis
 
 from identidock_fn.services import DnmonsterServer, RedisServer, free_port
-from tests.e2e.counting_proxy import CountingProxy
+from tests.support.upstream import UpstreamServer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTERNAL_LOCALSTACK = os.environ.get("IDENTIDOCK_E2E_LOCALSTACK_URL")
@@ -82,7 +82,7 @@ class Deployment:
     env: dict[str, str]
     redis: RedisServer
     dnmonster: DnmonsterServer
-    proxy: CountingProxy
+    proxy: UpstreamServer
     salt: str
 
     def redis_client(self) -> redis.Redis:

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from chalicelib.hashing import name_hash
+from identidock_fn.bench.events import BROWSER_ACCEPT
 from tests.e2e.stack import Deployment, aws_client
 from tests.unit.test_avatar_pixels import (
     SIZES,
@@ -29,12 +30,9 @@ from tests.unit.test_avatar_pixels import (
 
 pytestmark = pytest.mark.e2e
 
-CHROME_IMAGE = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
-FIREFOX_IMAGE = "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
-CHROME_NAVIGATION = (
-    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
-    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
-)
+CHROME_IMAGE = BROWSER_ACCEPT["chrome-img"]
+FIREFOX_IMAGE = BROWSER_ACCEPT["firefox-img"]
+CHROME_NAVIGATION = BROWSER_ACCEPT["chrome-navigate"]
 ACCEPTS = {
     "chrome img": CHROME_IMAGE,
     "firefox img": FIREFOX_IMAGE,

@@ -9,12 +9,12 @@ import pytest
 import requests
 
 from chalicelib.cache import monster_key
+from identidock_fn.bench.events import IMAGE_ACCEPT
 from tests.e2e.stack import Deployment
 
 pytestmark = pytest.mark.e2e
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
 SIZE = 80  # the localstack stage's IDENTICON_SIZE (the function's default)
 ART_VERSION = "1"
 RECOVERY_ATTEMPTS = 60  # x 1 s: the function's breakers re-try after 10 s by default

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from identidock_fn.bench.events import IMAGE_ACCEPT
 from tests.e2e.stack import Deployment
 
 pytestmark = pytest.mark.e2e
@@ -15,7 +16,6 @@ pytestmark = pytest.mark.e2e
 REQUESTS = 2000
 CONNECTIONS = 8
 NAMES = 200
-IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
 
 
 def test_load_has_no_errors_and_reports_latency(

@@ -9,21 +9,16 @@ import pytest
 import requests
 
 from chalicelib.hashing import name_hash
+from identidock_fn.bench.events import BROWSER_ACCEPT
 from tests.e2e.stack import EXTERNAL_LOCALSTACK, Deployment
 
 pytestmark = pytest.mark.e2e
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CHROME_IMAGE = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
-FIREFOX_IMAGE = "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
-SAFARI_IMAGE = (
-    "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,"
-    "image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
-)
-CHROME_NAVIGATION = (
-    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
-    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
-)
+CHROME_IMAGE = BROWSER_ACCEPT["chrome-img"]
+FIREFOX_IMAGE = BROWSER_ACCEPT["firefox-img"]
+SAFARI_IMAGE = BROWSER_ACCEPT["safari-img"]
+CHROME_NAVIGATION = BROWSER_ACCEPT["chrome-navigate"]
 IMG_SRC = re.compile(r'<img src="([^"]+)"')
 
 

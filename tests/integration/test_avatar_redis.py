@@ -18,18 +18,19 @@ from app import app
 from chalicelib.cache import Keys
 from chalicelib.config import get_settings
 from chalicelib.variants import variant_count
+from identidock_fn.bench.events import IMAGE_ACCEPT
 from identidock_fn.services import DnmonsterServer, RedisServer
+from tests.support.upstream import UpstreamServer
 from tests.unit.test_avatar_pixels import (
     SIZES,
     assert_same_picture,
     assert_svg_is_the_png,
     dnmonster_own,
 )
-from tests.unit.upstream_server import UpstreamServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_function_state")]
 
-IMG = {"Accept": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"}
+IMG = {"Accept": IMAGE_ACCEPT}
 NAME = hashlib.sha256(b"an avatar").hexdigest()
 
 

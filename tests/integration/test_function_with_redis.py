@@ -29,7 +29,8 @@ from chalicelib.config import get_settings
 from chalicelib.dnmonster_client import DnmonsterClient
 from chalicelib.images import get_monster
 from chalicelib.png import BadPng, check_png
-from tests.unit.upstream_server import Answer, UpstreamServer
+from identidock_fn.bench.events import IMAGE_ACCEPT, PAGE_ACCEPT
+from tests.support.upstream import Answer, UpstreamServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_function_state")]
 
@@ -42,8 +43,8 @@ def is_png(data: bytes, size: int = 80) -> bool:
     return True
 
 
-IMG = {"Accept": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"}
-PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+IMG = {"Accept": IMAGE_ACCEPT}
+PAGE = {"Accept": PAGE_ACCEPT}
 
 
 @pytest.fixture

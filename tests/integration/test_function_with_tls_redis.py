@@ -13,7 +13,7 @@ from app import app
 from chalicelib.cache import RedisCache, get_cache
 from chalicelib.config import get_settings
 from chalicelib.png import BadPng, check_png
-from tests.unit.upstream_server import UpstreamServer
+from tests.support.upstream import UpstreamServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_function_state")]
 

@@ -29,8 +29,8 @@ from chalicelib.dnmonster_client import DnmonsterClient
 from chalicelib.errors import DnmonsterError, DnmonsterTimeout
 from chalicelib.images import get_dnmonster, get_monster
 from chalicelib.responses import IMAGE_CACHE_CONTROL
-from tests.unit.gateway import IMAGE_ACCEPT, gateway_event, invoke
-from tests.unit.upstream_server import Answer, UpstreamServer, make_png
+from tests.support.gateway import IMAGE_ACCEPT, invoke, proxy_event
+from tests.support.upstream import Answer, UpstreamServer, make_png
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_function_state")]
 
@@ -171,7 +171,7 @@ class LambdaContext:
 
 
 def image_event(monster: str) -> dict[str, Any]:
-    return gateway_event(
+    return proxy_event(
         resource="/monster/{name}",
         path=f"/monster/{monster}",
         path_parameters={"name": monster},

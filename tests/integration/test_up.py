@@ -19,12 +19,13 @@ import psutil
 import pytest
 import requests
 
+from identidock_fn.bench.events import IMAGE_ACCEPT
 from identidock_fn.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CHROME_IMG_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+CHROME_IMG_ACCEPT = IMAGE_ACCEPT
 READY = re.compile(r"identidock_fn is up at (http://\S+)")
 SERVER_AT = re.compile(r"identidock_fn: (dnmonster|redis-server) at \w+://[\d.]+:(\d+)")
 WAIT_SECONDS = 180  # a bound against a hung start, not a speed requirement

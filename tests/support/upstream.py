@@ -7,14 +7,15 @@ dnmonster received. It is a real server over real sockets, not a mock.
 
 from __future__ import annotations
 
+import http.client
 import struct
 import threading
 import time
-import urllib.request
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 def make_png(side: int = 12, rgb: tuple[int, int, int] = (200, 80, 40)) -> bytes:
@@ -84,7 +85,9 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class UpstreamServer:
-    """`answer` is used for every request unless `proxy_to` is set (then the real one answers)."""
+    """`answer` is used for every request unless `proxy_to` is set: then it forwards each request
+    line as it came to the real server (and hangs up when that one is down). Either way it
+    records every request line, so tests count what dnmonster was asked (it keeps no log)."""
 
     def __init__(self, answer: Answer | None = None, proxy_to: str | None = None) -> None:
         self.answer = answer or Answer()
@@ -108,20 +111,51 @@ class UpstreamServer:
         with self._lock:
             return len(self.paths)
 
-    def __enter__(self) -> UpstreamServer:
+    @property
+    def names(self) -> Counter[str]:
+        """How often each monster name was asked for, decoded as dnmonster decodes it."""
+        with self._lock:
+            paths = list(self.paths)
+        targets = (urlsplit(path).path for path in paths)
+        return Counter(
+            unquote(target.removeprefix("/monster/"))
+            for target in targets
+            if target.startswith("/monster/")
+        )
+
+    def count(self, name: str) -> int:
+        return self.names[name]
+
+    def start(self) -> UpstreamServer:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
 
+    def __enter__(self) -> UpstreamServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def _respond(self, path: str) -> Answer:
-        if self.proxy_to is not None:
-            with urllib.request.urlopen(self.proxy_to + path, timeout=10) as real:
-                return Answer(real.status, real.headers.get("Content-Type", ""), real.read())
-        return self.answer
+        if self.proxy_to is None:
+            return self.answer
+        origin = urlsplit(self.proxy_to)
+        real = http.client.HTTPConnection(origin.hostname or "", origin.port, timeout=10)
+        try:
+            real.request("GET", path)  # the request line as it came: nothing normalized
+            answer = real.getresponse()
+            kept = {k: v for k, v in answer.getheaders() if k in ("Cache-Control", "ETag")}
+            content_type = answer.getheader("Content-Type", "")
+            return Answer(answer.status, content_type, answer.read(), headers=kept)
+        except OSError:
+            return Answer(hang_up=True)  # the real one is down: so is its address
+        finally:
+            real.close()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         outer = self

@@ -8,7 +8,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from tests.unit.upstream_server import UpstreamServer
+from tests.support.upstream import UpstreamServer
 
 
 @pytest.fixture(autouse=True)

@@ -23,8 +23,8 @@ from chalicelib.png import check_png
 from chalicelib.responses import monster_etag
 from chalicelib.svg_check import parse_svg
 from chalicelib.variants import variant_count
-from tests.unit.gateway import IMAGE_ACCEPT, gateway_event, invoke
-from tests.unit.upstream_server import Answer, UpstreamServer, make_png, make_svg
+from tests.support.gateway import IMAGE_ACCEPT, invoke, proxy_event
+from tests.support.upstream import Answer, UpstreamServer, make_png, make_svg
 
 IMG = {"Accept": IMAGE_ACCEPT}
 NAME = "ab" * 32
@@ -287,7 +287,7 @@ def test_through_the_gateway_svg_is_text_and_png_is_base64(upstream: UpstreamSer
     the PNG as base64 for the gateway to decode."""
 
     def event(query: dict[str, list[str]]) -> dict[str, Any]:
-        return gateway_event(
+        return proxy_event(
             resource="/monster/{name}",
             path=f"/monster/{NAME}",
             headers=IMG,

@@ -13,10 +13,10 @@ from chalice.test import Client
 
 from chalicelib.config import ConfigError, build_settings
 from chalicelib.page import CONTENT_SECURITY_POLICY
-from tests.unit.gateway import BROWSER_PAGE_ACCEPT, IMAGE_ACCEPT, gateway_event, invoke
-from tests.unit.upstream_server import UpstreamServer
+from tests.support.gateway import IMAGE_ACCEPT, PAGE_ACCEPT, invoke, proxy_event
+from tests.support.upstream import UpstreamServer
 
-PAGE = {"Accept": BROWSER_PAGE_ACCEPT}
+PAGE = {"Accept": PAGE_ACCEPT}
 DIGEST = hashlib.sha256(b"UNIQUE_SALTalice").hexdigest()
 
 
@@ -97,7 +97,7 @@ def test_public_base_url_sets_the_urls_shown_to_copy(
     upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch, public: str, shown: str
 ) -> None:
     monkeypatch.setenv("PUBLIC_BASE_URL", public)
-    event = gateway_event(
+    event = proxy_event(
         headers={"Accept": "*/*", "Host": "internal.example", "X-Forwarded-Proto": "http"},
         query={"name": ["alice"]},
         stage_path="/api/",
@@ -115,7 +115,7 @@ def test_public_base_url_sets_the_urls_shown_to_copy(
 
 
 def test_without_public_base_url_the_request_decides(upstream: UpstreamServer) -> None:
-    event = gateway_event(
+    event = proxy_event(
         headers={"Accept": "*/*", "Host": "abc.execute-api.test", "X-Forwarded-Proto": "https"},
         query={"name": ["alice"]},
         stage_path="/api/",

@@ -1,4 +1,4 @@
-"""The deploy command's own parsing (the deploys themselves are tested in tests/infra, tests/e2e)."""
+"""The deploy command's own parsing (the deploys are tested in tests/infra and tests/e2e)."""
 
 from __future__ import annotations
 

@@ -16,23 +16,10 @@ from urllib.parse import urljoin
 import pytest
 
 from app import app
-from tests.unit.gateway import gateway_event, invoke
-from tests.unit.upstream_server import UpstreamServer, make_png
+from tests.support.gateway import BROWSER_ACCEPT, invoke, proxy_event
+from tests.support.upstream import UpstreamServer, make_png
 
-ACCEPT = {
-    "chrome-img": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
-    "firefox-img": "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
-    "safari-img": (
-        "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,"
-        "image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
-    ),
-    "chrome-navigate": (
-        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
-        "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
-    ),
-    "firefox-navigate": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-    "curl": "*/*",
-}
+ACCEPT = BROWSER_ACCEPT
 
 
 def aws_decodes(accept: str, binary_types: list[str]) -> bool:
@@ -51,7 +38,7 @@ def monster_event(accept: str | None, **extra: object) -> dict:
     if accept is not None:
         headers["Accept"] = accept
     headers.update(extra.pop("headers", {}))  # type: ignore[arg-type]
-    return gateway_event(
+    return proxy_event(
         resource="/monster/{name}",
         path="/monster/abc",
         path_parameters={"name": "abc"},
@@ -92,7 +79,7 @@ def test_page_is_plain_text_whatever_the_accept(
     upstream: UpstreamServer, accept: str | None
 ) -> None:
     headers = {"Accept": accept} if accept else {}
-    response = invoke(gateway_event(headers=headers, query={"name": ["alice"]}))
+    response = invoke(proxy_event(headers=headers, query={"name": ["alice"]}))
     assert response["statusCode"] == 200
     assert not response.get("isBase64Encoded")
     assert response["headers"]["Content-Type"] == "text/html; charset=utf-8"
@@ -105,7 +92,7 @@ def test_304_and_errors_are_never_base64(upstream: UpstreamServer) -> None:
     assert not_modified["statusCode"] == 304
     assert not not_modified.get("isBase64Encoded")
     assert not_modified["body"] == ""
-    wrong_method = gateway_event("DELETE", headers={"Accept": "*/*"})
+    wrong_method = proxy_event("DELETE", headers={"Accept": "*/*"})
     response = invoke(wrong_method)
     assert response["statusCode"] == 405
     assert not response.get("isBase64Encoded")
@@ -114,7 +101,7 @@ def test_304_and_errors_are_never_base64(upstream: UpstreamServer) -> None:
 
 @pytest.mark.parametrize("encoded", [True, False])
 def test_form_body_base64_encoded_by_the_gateway(upstream: UpstreamServer, encoded: bool) -> None:
-    event = gateway_event(
+    event = proxy_event(
         "POST",
         headers={
             "Accept": ACCEPT["chrome-navigate"],
@@ -155,7 +142,7 @@ def test_links_work_under_every_prefix(
 ) -> None:
     scheme, _, rest = page_url.partition("://")
     host = rest.split("/")[0]
-    event = gateway_event(
+    event = proxy_event(
         headers={"Accept": "*/*", "Host": host, "X-Forwarded-Proto": scheme},
         query={"name": ["alice"]},
         stage_path=context_path,

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from app import app
-from tests.unit.gateway import invoke
-from tests.unit.upstream_server import UpstreamServer
+from tests.support.gateway import invoke
+from tests.support.upstream import UpstreamServer
 
 AWS_EVENT: dict[str, Any] = {
     "body": None,

@@ -9,8 +9,8 @@ from chalice.test import Client
 
 from chalicelib.logs import finish_request, start_request
 from chalicelib.startup import cold_start
-from tests.unit.gateway import IMAGE_ACCEPT
-from tests.unit.upstream_server import Answer, UpstreamServer
+from tests.support.gateway import IMAGE_ACCEPT
+from tests.support.upstream import Answer, UpstreamServer
 
 
 def log_lines(text: str) -> list[dict]:

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.cache import InMemoryLRUCache, Keys, monster_key
 from chalicelib.errors import DnmonsterTimeout, DnmonsterUnavailable
 from chalicelib.single_flight import load_once
-from tests.unit.upstream_server import make_png
+from tests.support.upstream import make_png
 
 
 class Clock:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from chalicelib.png import SIGNATURE, BadPng, check_png
-from tests.unit.upstream_server import make_png
+from tests.support.upstream import make_png
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:

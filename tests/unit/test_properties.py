@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.names import shown
-from tests.unit.gateway import gateway_event, invoke
-from tests.unit.upstream_server import UpstreamServer
+from tests.support.gateway import invoke, proxy_event
+from tests.support.upstream import UpstreamServer
 
 PAGE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "main", "h1", "p", "form", "label",
@@ -71,7 +71,7 @@ class PageReader(HTMLParser):
 @relaxed
 @given(name=st.one_of(names, hostile_names))
 def test_page_for_any_name(upstream: UpstreamServer, name: str) -> None:
-    event = gateway_event(headers={"Accept": "text/html"}, query={"name": [name]})
+    event = proxy_event(headers={"Accept": "text/html"}, query={"name": [name]})
     response = invoke(event)
     assert response["statusCode"] in (200, 400)
     reader = PageReader()
@@ -89,7 +89,7 @@ def test_page_for_any_name(upstream: UpstreamServer, name: str) -> None:
 @relaxed
 @given(name=st.one_of(names, hostile_names))
 def test_posted_form_for_any_name(upstream: UpstreamServer, name: str) -> None:
-    event = gateway_event(
+    event = proxy_event(
         "POST",
         headers={"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"},
         body=("name=" + quote(name, safe="")).encode(),
@@ -108,7 +108,7 @@ def test_posted_form_for_any_name(upstream: UpstreamServer, name: str) -> None:
 @given(name=st.one_of(names, hostile_names).filter(bool))
 def test_monster_for_any_name(upstream: UpstreamServer, name: str) -> None:
     before = upstream.calls
-    event = gateway_event(
+    event = proxy_event(
         resource="/monster/{name}",
         path="/monster/x",
         path_parameters={"name": quote(name, safe="")},  # REST APIs pass it encoded
@@ -128,7 +128,7 @@ TRICKY = ["x?size=30000#", "../../health", "a/b", "%2F", ".", "..", "./", "a/.."
 
 @pytest.mark.parametrize("name", [*TRICKY, "zoë", "名前", "🦖"])
 def test_tricky_names_stay_one_segment(upstream: UpstreamServer, name: str) -> None:
-    event = gateway_event(
+    event = proxy_event(
         resource="/monster/{name}",
         path="/monster/x",
         path_parameters={"name": quote(name, safe="")},  # REST APIs pass it encoded

@@ -8,10 +8,10 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.responses import PROTECTIVE_HEADERS
-from tests.unit.gateway import BROWSER_PAGE_ACCEPT, IMAGE_ACCEPT, gateway_event, invoke
-from tests.unit.upstream_server import Answer, UpstreamServer
+from tests.support.gateway import IMAGE_ACCEPT, PAGE_ACCEPT, invoke, proxy_event
+from tests.support.upstream import Answer, UpstreamServer
 
-PAGE = {"Accept": BROWSER_PAGE_ACCEPT}
+PAGE = {"Accept": PAGE_ACCEPT}
 FORM = {**PAGE, "Content-Type": "application/x-www-form-urlencoded"}
 IMG = {"Accept": IMAGE_ACCEPT}
 
@@ -109,7 +109,7 @@ def test_an_unhandled_error_is_a_short_500_with_the_headers(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(views, "get_monster", broken)
-    event = gateway_event(
+    event = proxy_event(
         resource="/monster/{name}",
         path="/monster/abc",
         path_parameters={"name": "abc"},

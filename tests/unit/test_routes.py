@@ -13,10 +13,10 @@ from chalice.test import Client
 
 from chalicelib import single_flight
 from chalicelib.page import CONTENT_SECURITY_POLICY, STYLE
-from tests.unit.gateway import BROWSER_PAGE_ACCEPT, IMAGE_ACCEPT
-from tests.unit.upstream_server import Answer, UpstreamServer, make_png
+from tests.support.gateway import IMAGE_ACCEPT, PAGE_ACCEPT
+from tests.support.upstream import Answer, UpstreamServer, make_png
 
-FORM = {"Accept": BROWSER_PAGE_ACCEPT, "Content-Type": "application/x-www-form-urlencoded"}
+FORM = {"Accept": PAGE_ACCEPT, "Content-Type": "application/x-www-form-urlencoded"}
 
 
 def book_hash(name: str, salt: str = "UNIQUE_SALT") -> str:
@@ -36,7 +36,7 @@ def image_src(html: str) -> str:
 
 
 def test_page_shows_default_name_and_its_monster(client: Client, upstream: UpstreamServer) -> None:
-    response = client.http.get("/", headers={"Accept": BROWSER_PAGE_ACCEPT})
+    response = client.http.get("/", headers={"Accept": PAGE_ACCEPT})
     html = response.body.decode()
     assert response.status_code == 200
     assert input_value(html) == "Joe Bloggs"
@@ -50,7 +50,7 @@ def test_page_shows_default_name_and_its_monster(client: Client, upstream: Upstr
 
 
 def test_page_headers(client: Client, upstream: UpstreamServer) -> None:
-    response = client.http.get("/?name=alice", headers={"Accept": BROWSER_PAGE_ACCEPT})
+    response = client.http.get("/?name=alice", headers={"Accept": PAGE_ACCEPT})
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     csp = response.headers["Content-Security-Policy"]
@@ -62,7 +62,7 @@ def test_page_headers(client: Client, upstream: UpstreamServer) -> None:
 
 
 def test_query_name_is_a_shareable_link(client: Client, upstream: UpstreamServer) -> None:
-    html = client.http.get("/?name=alice", headers={"Accept": BROWSER_PAGE_ACCEPT}).body.decode()
+    html = client.http.get("/?name=alice", headers={"Accept": PAGE_ACCEPT}).body.decode()
     assert input_value(html) == "alice"
     assert image_src(html) == "./monster/" + book_hash("alice")
     assert 'href="./?name=alice"' in html
@@ -88,9 +88,7 @@ def test_post_without_name_field_uses_default(client: Client, upstream: Upstream
     ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "' onmouseover='x", "a&b<c"],
 )
 def test_name_is_escaped_everywhere(client: Client, upstream: UpstreamServer, hostile: str) -> None:
-    response = client.http.get(
-        "/?name=" + quote(hostile, safe=""), headers={"Accept": BROWSER_PAGE_ACCEPT}
-    )
+    response = client.http.get("/?name=" + quote(hostile, safe=""), headers={"Accept": PAGE_ACCEPT})
     html = response.body.decode()
     assert response.status_code == 200
     assert hostile not in html
@@ -114,7 +112,7 @@ def test_too_long_name_gets_400_page_keeping_what_was_typed(
 
 
 def test_name_at_the_limit_is_fine(client: Client, upstream: UpstreamServer) -> None:
-    response = client.http.get("/?name=" + "y" * 200, headers={"Accept": BROWSER_PAGE_ACCEPT})
+    response = client.http.get("/?name=" + "y" * 200, headers={"Accept": PAGE_ACCEPT})
     assert response.status_code == 200
 
 
@@ -132,7 +130,7 @@ def test_malformed_form_gets_400_page(
     client: Client, upstream: UpstreamServer, body: bytes, content_type: str
 ) -> None:
     response = client.http.post(
-        "/", headers={"Accept": BROWSER_PAGE_ACCEPT, "Content-Type": content_type}, body=body
+        "/", headers={"Accept": PAGE_ACCEPT, "Content-Type": content_type}, body=body
     )
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -295,7 +293,7 @@ def test_unreachable_dnmonster_is_503_with_retry_after(
     response = client.http.get("/monster/abc", headers={"Accept": "*/*"})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
-    page = client.http.get("/?name=abc", headers={"Accept": BROWSER_PAGE_ACCEPT})
+    page = client.http.get("/?name=abc", headers={"Accept": PAGE_ACCEPT})
     assert page.status_code == 200
     html = page.body.decode()
     assert "could not draw this monster" in html
@@ -313,7 +311,7 @@ def test_prod_without_salt_refuses_to_serve(
     client: Client, upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("IDENTIDOCK_STAGE", "prod")
-    for path, accept in (("/", BROWSER_PAGE_ACCEPT), ("/monster/abc", IMAGE_ACCEPT)):
+    for path, accept in (("/", PAGE_ACCEPT), ("/monster/abc", IMAGE_ACCEPT)):
         response = client.http.get(path, headers={"Accept": accept})
         assert response.status_code == 503
         assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
