@@ -220,7 +220,8 @@ def run_viewer_request(template: dict[str, Any], tmp_path: Path, uris: list[str]
 def test_the_page_function_redirects_the_root_and_passes_the_viewer_host(
     template: dict[str, Any], tmp_path: Path
 ) -> None:
-    root, page = run_viewer_request(template, tmp_path, ["/", "/api/"])
+    root, page, icon = run_viewer_request(template, tmp_path, ["/", "/api/", "/favicon.ico"])
+    assert icon["uri"] == f"/{api(template)['StageName']}/favicon.ico"  # the app's own icon
     assert root["statusCode"] == 301
     assert root["headers"]["location"]["value"] == f"/{api(template)['StageName']}/"
     assert page["uri"] == "/api/"
