@@ -7,13 +7,11 @@ Each process-wide client is keyed on its own section (`registry.py`), so adding 
 section is all it takes for that client to be rebuilt when the field changes.
 """
 
-from __future__ import annotations
 
 import functools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 DEFAULT_DNMONSTER_URL = "http://127.0.0.1:8080"
@@ -64,16 +62,14 @@ class ConfigError(ValueError):
     """A variable is set to a value the function cannot use."""
 
 
-@dataclass(frozen=True)
-class SaltSettings:
+class SaltSettings(NamedTuple):
     stage: str
     require_salt: bool
     salt: str | None
     salt_param: str | None
 
 
-@dataclass(frozen=True)
-class DnmonsterSettings:
+class DnmonsterSettings(NamedTuple):
     url: str
     connect_timeout: float
     #: Wall-clock limit of one call: connect, headers and body together.
@@ -83,8 +79,7 @@ class DnmonsterSettings:
     breaker_reset_seconds: float
 
 
-@dataclass(frozen=True)
-class RedisSettings:
+class RedisSettings(NamedTuple):
     url: str
     auth_token: str | None
     auth_secret_id: str | None
@@ -95,15 +90,13 @@ class RedisSettings:
     breaker_reset_seconds: float
 
 
-@dataclass(frozen=True)
-class CacheSettings:
+class CacheSettings(NamedTuple):
     redis: RedisSettings | None  # None: the in-process LRU
     memory_items: int
     ttl_seconds: int
 
 
-@dataclass(frozen=True)
-class ImageSettings:
+class ImageSettings(NamedTuple):
     #: The size of `/monster/{name}` without parameters (IDENTICON_SIZE).
     size: int
     art_version: str
@@ -111,15 +104,13 @@ class ImageSettings:
     max_size: int = DEFAULT_AVATAR_MAX_SIZE
 
 
-@dataclass(frozen=True)
-class PageSettings:
+class PageSettings(NamedTuple):
     #: Where visitors reach the page's directory (PUBLIC_BASE_URL), ending in `/`; None: the
     #: request's Host, X-Forwarded-Proto and path decide.
     public_base_url: str | None = None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     salt: SaltSettings
     dnmonster: DnmonsterSettings
     cache: CacheSettings

@@ -12,6 +12,7 @@ with a small pool so a threaded `chalice local` keeps one connection per concurr
 
 from __future__ import annotations
 
+import functools
 import http.client
 import queue
 import select
@@ -68,7 +69,9 @@ class DeadlineSSLSocket(_DeadlineMixin, ssl.SSLSocket):
     pass
 
 
+@functools.cache
 def _tls_context() -> ssl.SSLContext:
+    """Built on first use: loading the system's CA bundle takes about 20 ms of a cold start."""
     context = ssl.create_default_context()
     context.sslsocket_class = DeadlineSSLSocket
     return context
@@ -90,10 +93,8 @@ class PooledConnection(http.client.HTTPConnection):
 
 
 class PooledTLSConnection(PooledConnection):
-    context = _tls_context()
-
     def _wrap(self, sock: DeadlineSocket) -> socket.socket:
-        return self.context.wrap_socket(sock, server_hostname=self.host)
+        return _tls_context().wrap_socket(sock, server_hostname=self.host)
 
 
 def _dropped(conn: http.client.HTTPConnection) -> bool:

@@ -6,11 +6,10 @@ a corrupt entry is a miss and gets replaced. A cache that fails is bypassed (fai
 dnmonster whose breaker is open is not called, and the answer is 503 with Retry-After.
 """
 
-from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.breaker import CircuitBreaker
 from chalicelib.cache import CacheResult, CacheUnavailable, ImageCache, Keys, get_cache
@@ -28,8 +27,7 @@ from chalicelib.svg_check import BadSvg, check_svg
 LOCK_MARGIN_MS = 250
 
 
-@dataclass(frozen=True)
-class Monster:
+class Monster(NamedTuple):
     body: bytes  # the PNG or the SVG asked for
     cache: CacheResult
 

@@ -12,14 +12,12 @@ mapping; so `PUBLIC_BASE_URL` (the URL of the page's directory, e.g. `https://cd
 wins when set, and otherwise they are built from the request.
 """
 
-from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote, urljoin
 
 
-@dataclass(frozen=True)
-class PageLinks:
+class PageLinks(NamedTuple):
     form_action: str
     image: str
     share: str

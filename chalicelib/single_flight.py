@@ -8,14 +8,12 @@ growing pause and never wait longer than the lock's lifetime (the leader's own d
 the leader vanished, the lock expires and one follower takes it over.
 """
 
-from __future__ import annotations
 
 import contextlib
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from chalicelib import deadlines
 from chalicelib.cache.interface import CacheUnavailable, ImageCache
@@ -33,8 +31,7 @@ FIRST_PAUSE_SECONDS = 0.005
 LONGEST_PAUSE_SECONDS = 0.1
 
 
-@dataclass(frozen=True)
-class Flight:
+class Flight(NamedTuple):
     value: bytes
     role: Literal["leader", "follower"]
     stored: bool = True  # False: the leader could not store the value

@@ -14,11 +14,9 @@ only those three elements, each in its place, with exactly those attributes; who
 geometry inside the canvas, and one `#rrggbb` fill. Anything else raises BadSvg.
 """
 
-from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 from xml.parsers import expat
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
@@ -41,8 +39,7 @@ class BadSvg(ValueError):
     """The bytes are not an acceptable SVG; the message says why (for the log)."""
 
 
-@dataclass(frozen=True)
-class SvgMonster:
+class SvgMonster(NamedTuple):
     side: int
     fill: str  # "#rrggbb"
     rects: tuple[Rect, ...]

@@ -7,7 +7,6 @@ sent to Redis) and its circuit breaker's state.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import secrets
@@ -115,7 +114,7 @@ def test_twenty_concurrent_misses_make_one_dnmonster_call(
     def instance() -> None:
         assert settings.cache.redis is not None
         cache = RedisCache(make_redis_client(settings.cache.redis, None), CircuitBreaker("r", 10))
-        own = dataclasses.replace(settings.dnmonster, url=counted.url, timeout=10)
+        own = settings.dnmonster._replace(url=counted.url, timeout=10.0)
         client = DnmonsterClient(own, CircuitBreaker("d", 5, failures=3))
         try:
             barrier.wait(10)
