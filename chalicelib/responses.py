@@ -1,6 +1,6 @@
 """Responses: image headers and ETags, 304s, the page, and short text errors.
 
-Binary through API Gateway (README "The function"): the API's binary media types include
+Binary through API Gateway (docs/function.md, "HTTP"): the API's binary media types include
 `*/*`, so Chalice would base64-encode every body. Text bodies (the page, errors) are sent as
 plain text instead (`TextResponse`), which every gateway passes through unchanged whatever the
 request's Accept header; only the PNG is base64-encoded, for the gateway to decode. The SVG is

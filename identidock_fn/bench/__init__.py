@@ -11,7 +11,7 @@ from identidock_fn.paths import PROJECT_ROOT
 
 @click.group()
 def bench() -> None:
-    """Measure the function or the dnmonster service; figures go in the README."""
+    """Measure the function, dnmonster or the cache sizing; figures go in docs/benchmarks.md."""
 
 
 @bench.command(

@@ -1,6 +1,6 @@
 """Helpers of the e2e suite: the command line, LocalStack's clients, the deployment under test.
 
-With `IDENTIDOCK_E2E_LOCALSTACK_URL` set (docker compose, see README "LocalStack end-to-end") the
+With `IDENTIDOCK_E2E_LOCALSTACK_URL` set (docker compose, see docs/localstack.md) the
 suite uses that LocalStack, with its stock Docker executor, instead of starting one.
 """
 
