@@ -7,7 +7,6 @@ Each process-wide client is keyed on its own section (`registry.py`), so adding 
 section is all it takes for that client to be rebuilt when the field changes.
 """
 
-
 import functools
 import os
 from collections.abc import Mapping

@@ -6,7 +6,6 @@ a corrupt entry is a miss and gets replaced. A cache that fails is bypassed (fai
 dnmonster whose breaker is open is not called, and the answer is 503 with Retry-After.
 """
 
-
 import logging
 from collections.abc import Callable
 from typing import NamedTuple

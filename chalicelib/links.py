@@ -12,7 +12,6 @@ mapping; so `PUBLIC_BASE_URL` (the URL of the page's directory, e.g. `https://cd
 wins when set, and otherwise they are built from the request.
 """
 
-
 from typing import NamedTuple
 from urllib.parse import quote, urljoin
 

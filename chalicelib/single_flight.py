@@ -8,7 +8,6 @@ growing pause and never wait longer than the lock's lifetime (the leader's own d
 the leader vanished, the lock expires and one follower takes it over.
 """
 
-
 import contextlib
 import secrets
 import time

@@ -14,7 +14,6 @@ only those three elements, each in its place, with exactly those attributes; who
 geometry inside the canvas, and one `#rrggbb` fill. Anything else raises BadSvg.
 """
 
-
 import re
 from typing import NamedTuple, NoReturn
 from xml.parsers import expat
