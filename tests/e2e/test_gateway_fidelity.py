@@ -148,13 +148,11 @@ def test_an_accept_no_gateway_can_match_is_a_406_or_png_bytes(
 
 
 # -- item 12: form bodies arrive as sent -------------------------------------------------------
-@needs_our_plugin
-@pytest.mark.parametrize("body", [b"name=%FF", b"name=%ED%A0%80", b"name=%C0%AF"])
-def test_a_form_with_invalid_utf8_is_a_400(deployment: Deployment, body: bytes) -> None:
-    """Stock LocalStack rebuilt this body from werkzeug's parse (`%FF` became the text `%FF`)."""
+def post_form(deployment: Deployment, body: bytes) -> Answer:
+    """POST a form to the page on a connection of its own."""
     connection = connect(deployment)
     try:
-        answer = ask(
+        return ask(
             connection,
             "POST",
             urlsplit(deployment.url).path,
@@ -163,6 +161,13 @@ def test_a_form_with_invalid_utf8_is_a_400(deployment: Deployment, body: bytes) 
         )
     finally:
         connection.close()
+
+
+@needs_our_plugin
+@pytest.mark.parametrize("body", [b"name=%FF", b"name=%ED%A0%80", b"name=%C0%AF"])
+def test_a_form_with_invalid_utf8_is_a_400(deployment: Deployment, body: bytes) -> None:
+    """Stock LocalStack rebuilt this body from werkzeug's parse (`%FF` became the text `%FF`)."""
+    answer = post_form(deployment, body)
     assert answer.status == 400, answer.body[:300]
     assert answer.headers["content-type"].startswith("text/html")
 
@@ -170,17 +175,7 @@ def test_a_form_with_invalid_utf8_is_a_400(deployment: Deployment, body: bytes) 
 def test_a_form_reaches_the_function_byte_for_byte(deployment: Deployment) -> None:
     name = f"{uuid.uuid4().hex[:6]} café+%"
     body = f"name={quote(name, safe='')}".encode()
-    connection = connect(deployment)
-    try:
-        answer = ask(
-            connection,
-            "POST",
-            urlsplit(deployment.url).path,
-            {"Content-Type": FORM, "Accept": "text/html"},
-            body,
-        )
-    finally:
-        connection.close()
+    answer = post_form(deployment, body)
     assert answer.status == 200
     src = IMG_SRC.search(answer.body.decode())
     assert src, answer.body[:300]

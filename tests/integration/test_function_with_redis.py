@@ -27,19 +27,10 @@ from chalicelib.cache import RedisCache, get_cache, make_redis_client
 from chalicelib.config import get_settings
 from chalicelib.dnmonster_client import DnmonsterClient
 from chalicelib.images import get_monster
-from chalicelib.png import BadPng, check_png
 from identidock_fn.bench.events import IMAGE_ACCEPT, PAGE_ACCEPT
-from tests.support.upstream import Answer, UpstreamServer
+from tests.support.upstream import Answer, UpstreamServer, is_png
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_function_state")]
-
-
-def is_png(data: bytes, size: int = 80) -> bool:
-    try:
-        check_png(data, size)
-    except BadPng:
-        return False
-    return True
 
 
 IMG = {"Accept": IMAGE_ACCEPT}

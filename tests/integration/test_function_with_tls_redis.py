@@ -12,18 +12,9 @@ from moto import mock_aws
 from app import app
 from chalicelib.cache import RedisCache, get_cache
 from chalicelib.config import get_settings
-from chalicelib.png import BadPng, check_png
-from tests.support.upstream import UpstreamServer
+from tests.support.upstream import UpstreamServer, is_png
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_function_state")]
-
-
-def is_png(data: bytes, size: int = 80) -> bool:
-    try:
-        check_png(data, size)
-    except BadPng:
-        return False
-    return True
 
 
 IMG = {"Accept": "image/webp,*/*"}

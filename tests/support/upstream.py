@@ -35,6 +35,17 @@ def make_png(side: int = 12, rgb: tuple[int, int, int] = (200, 80, 40)) -> bytes
     )
 
 
+def is_png(data: bytes, size: int = 80) -> bool:
+    """True when data passes the function's own PNG check at that size."""
+    from chalicelib.png import BadPng, check_png
+
+    try:
+        check_png(data, size)
+    except BadPng:
+        return False
+    return True
+
+
 def make_svg(side: int = 12, rgb: tuple[int, int, int] = (200, 80, 40)) -> bytes:
     """A valid SVG in dnmonster's shape: side x side, one dot in each corner of the 12x12 grid."""
     dot = side // 12
