@@ -31,6 +31,7 @@ from typing import Any
 
 from chalice.local import ChaliceRequestHandler, HeaderType, ThreadedHTTPServer
 
+from chalicelib.responses import PROTECTIVE_HEADERS
 from identidock_fn.services.http_framing import (
     FramingError,
     checked_headers,
@@ -174,9 +175,10 @@ class IdentidockRequestHandler(ChaliceRequestHandler):
         return answer
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """BaseHTTPRequestHandler's own errors (bad request line, 414, 431, 501) close too."""
-        self._linger = True
-        super().send_error(code, message, explain)
+        """BaseHTTPRequestHandler's own errors (bad request line, 414, 431, 501): short text,
+        the protective headers, and the connection closed."""
+        status = HTTPStatus(code)
+        self._send_plain(status, message or status.description or status.phrase)
 
     def send_response(self, code: int, message: str | None = None) -> None:
         """The status line and Date, without BaseHTTPRequestHandler's `Server: ... Python/3.x`."""
@@ -230,6 +232,10 @@ class IdentidockRequestHandler(ChaliceRequestHandler):
             self.log_error("cannot send the app's response: %s", error)
             self._send_plain(HTTPStatus.BAD_GATEWAY, "Bad Gateway")
             return
+        present = {name.lower() for name in headers}
+        for name, value in PROTECTIVE_HEADERS.items():  # the gateway's own errors lack them
+            if name.lower() not in present:
+                pairs.append((name, value))
         no_body = code in NO_BODY_STATUSES or code < 200
         length = str(len(body))
         if self.command == "HEAD" and not body:  # an app may answer HEAD with GET's length only
@@ -252,6 +258,8 @@ class IdentidockRequestHandler(ChaliceRequestHandler):
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
+        for name, value in PROTECTIVE_HEADERS.items():
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

@@ -28,6 +28,7 @@ from chalice.app import Chalice, Response
 from chalice.config import Config
 from chalice.local import LocalDevServer
 
+from chalicelib.responses import PROTECTIVE_HEADERS
 from identidock_fn.services import ChaliceLocalServer, ServiceError, http_framing, local_http
 from identidock_fn.services.local_http import IdentidockHTTPServer, IdentidockRequestHandler
 
@@ -228,6 +229,18 @@ def test_no_server_banner_on_any_answer(conn: RawConnection) -> None:
     for answer in answers:
         assert answer.header("Server") is None, answer.headers
         assert answer.header("Date") is not None
+
+
+def test_the_servers_own_answers_carry_the_protective_headers(conn: RawConnection) -> None:
+    """A gateway error (unknown path: 403, as API Gateway) and the server's own refusal (501):
+    the app never sees these, so the server adds what the app adds to its own answers."""
+    answers = [conn.exchange("GET", "/nowhere")]
+    conn.send(b"BREW / HTTP/1.1\r\nHost: x\r\n\r\n")
+    answers.append(conn.answer())
+    assert [a.status for a in answers] == [403, 501]
+    for answer in answers:
+        for name, value in PROTECTIVE_HEADERS.items():
+            assert answer.header(name) == value, (answer.status, name)
 
 
 # -- request bodies -------------------------------------------------------------------------------
