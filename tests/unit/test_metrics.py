@@ -14,9 +14,9 @@ from chalice.test import Client
 
 from chalicelib.logs import finish_request, start_request
 from chalicelib.metrics import NAMESPACE, emf_fields, status_class
+from tests.support.emf import emf_problems
 from tests.support.gateway import IMAGE_ACCEPT
 from tests.support.upstream import Answer, UpstreamServer
-from tests.unit.test_metrics_spec import emf_problems
 
 
 def request_lines(text: str) -> list[dict[str, Any]]:
