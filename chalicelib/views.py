@@ -76,7 +76,6 @@ def page(request: Request) -> Response:
     except NotReady:
         return not_ready()
     path = str(request.context.get("path") or "/")
-    base = relative_base(path)
     size = settings.image.size
 
     def answer(
@@ -88,7 +87,7 @@ def page(request: Request) -> Response:
             links = page_links(path, host, proto, hashed, name, settings.page.public_base_url)
         html = render_page(
             name=name,
-            form_action=base,
+            form_action=links.form_action if links is not None else relative_base(path),
             links=links,
             size=size,
             max_chars=MAX_PAGE_NAME_CHARS,
