@@ -2,8 +2,8 @@
 deadline.
 
 Every answer is untrusted: only status 200, the content type asked for (`image/png` or
-`image/svg+xml`), no content coding, at most `DNMONSTER_MAX_BYTES` (and `svg_check.MAX_SVG_BYTES`
-for an SVG), and a PNG that passes `png.check_png`, or an SVG that passes `svg_check.check_svg`,
+`image/svg+xml`), no content coding, at most `DNMONSTER_MAX_BYTES` (and `image_check.MAX_SVG_BYTES`
+for an SVG), and an image that passes `image_check.check_image` (`png.check_png` or `svg_check`),
 at the size asked is returned.
 The name is percent-encoded as ONE path segment with every character but letters, digits, `-`
 and `_` escaped, so `.`, `..`, `a/..` or `x?size=30000#` reach dnmonster as exactly that name.
@@ -28,8 +28,7 @@ from chalicelib.errors import (
     DnmonsterUnavailable,
 )
 from chalicelib.http_pool import ConnectionPool, DeadlineExceeded, PooledConnection
-from chalicelib.png import BadPng, check_png
-from chalicelib.svg_check import MAX_SVG_BYTES, BadSvg, check_svg
+from chalicelib.image_check import BadImage, check_image, largest
 
 _SAFE = "-_"  # quote() keeps letters and digits; `.` and `~` are escaped too
 _HEADERS = {
@@ -130,19 +129,14 @@ class DnmonsterClient:
         coding = (answer.getheader("Content-Encoding") or "identity").strip().lower()
         if coding != "identity":
             raise DnmonsterBadAnswer(f"content coding {coding!r}")
-        cap = self.settings.max_bytes
-        if fmt == "svg":
-            cap = min(cap, MAX_SVG_BYTES)
+        cap = largest(fmt, self.settings.max_bytes)
         if answer.length is not None and answer.length > cap:
             raise DnmonsterBadAnswer(f"{answer.length} bytes announced, the limit is {cap}")
         body = answer.read(cap + 1)
         if len(body) > cap or not answer.isclosed():
             raise DnmonsterBadAnswer(f"more than {cap} bytes")
         try:
-            if fmt == "svg":
-                check_svg(body, size)
-            else:
-                check_png(body, size)
-        except (BadPng, BadSvg) as problem:
+            check_image(body, size, fmt)
+        except BadImage as problem:
             raise DnmonsterBadAnswer(f"not an acceptable {fmt.upper()}: {problem}") from None
         return body

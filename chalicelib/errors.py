@@ -21,6 +21,10 @@ class IdentidockError(Exception):
     message = "Something went wrong on our side. Please try again."
 
 
+class BadImage(ValueError):
+    """Bytes from outside are not the image asked for; the message says why (for the log)."""
+
+
 class NotReady(IdentidockError):
     status = 503
     message = "The service is not configured correctly yet. Please try again later."

@@ -1,7 +1,7 @@
 """The monster for a name: from the cache, else from dnmonster once (single-flight), fail-open.
 
-What Redis hands back is checked like what dnmonster sends (`png.check_png`, or
-`svg_check.check_svg`, at the size asked):
+What Redis hands back is checked like what dnmonster sends (`image_check.check_image`, at the
+size asked):
 a corrupt entry is a miss and gets replaced. A cache that fails is bypassed (fail-open); a
 dnmonster whose breaker is open is not called, and the answer is 503 with Retry-After.
 """
@@ -15,12 +15,11 @@ from chalicelib.cache import CacheResult, CacheUnavailable, ImageCache, Keys, ge
 from chalicelib.config import DnmonsterSettings, Settings, get_settings
 from chalicelib.dnmonster_client import DnmonsterClient
 from chalicelib.errors import DnmonsterBreakerOpen
+from chalicelib.image_check import BadImage, check_image
 from chalicelib.logs import log_event
 from chalicelib.observe import note_breaker_open, note_cache, timed_dnmonster
-from chalicelib.png import BadPng, check_png
 from chalicelib.registry import ProcessWide
 from chalicelib.single_flight import load_once
-from chalicelib.svg_check import BadSvg, check_svg
 
 #: Added to dnmonster's deadline for the single-flight lock's lifetime (store and unlock).
 LOCK_MARGIN_MS = 250
@@ -60,12 +59,10 @@ def forget_dnmonster() -> None:
 
 
 def _valid(size: int, fmt: str) -> Callable[[bytes], bool]:
-    check = check_svg if fmt == "svg" else check_png
-
     def valid(image: bytes) -> bool:
         try:
-            check(image, size)
-        except (BadPng, BadSvg) as problem:
+            check_image(image, size, fmt)
+        except BadImage as problem:
             log_event("cache_corrupt", level=logging.WARNING, detail=str(problem))
             return False
         return True

@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.metrics import emf_fields
@@ -37,17 +36,31 @@ def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
         sys.stdout.flush()
 
 
-@dataclass
 class RequestRecord:
-    route: str
-    method: str
-    started: float = field(default_factory=time.perf_counter)
-    cache: str = "bypass"  # hit, miss, bypass (cache not consulted) or error (cache failed)
-    dnmonster_ms: float | None = None
-    #: Why dnmonster failed on this request: timeout, unavailable, bad_answer or breaker_open.
-    dnmonster_error: str | None = None
-    #: Breakers ("redis", "dnmonster") that opened during this request.
-    breakers_opened: list[str] = field(default_factory=list)
+    """What one request's log line reports. A plain class: a dataclass costs ~0.5 ms of every
+    cold start to build."""
+
+    __slots__ = (
+        "breakers_opened",
+        "cache",
+        "dnmonster_error",
+        "dnmonster_ms",
+        "method",
+        "route",
+        "started",
+    )
+
+    def __init__(self, route: str, method: str) -> None:
+        self.route = route
+        self.method = method
+        self.started = time.perf_counter()
+        #: hit, miss, bypass (cache not consulted) or error (cache failed)
+        self.cache = "bypass"
+        self.dnmonster_ms: float | None = None
+        #: Why dnmonster failed on this request: timeout, unavailable, bad_answer or breaker_open.
+        self.dnmonster_error: str | None = None
+        #: Breakers ("redis", "dnmonster") that opened during this request.
+        self.breakers_opened: list[str] = []
 
     def add_dnmonster_ms(self, ms: float) -> None:
         self.dnmonster_ms = round((self.dnmonster_ms or 0.0) + ms, 2)

@@ -14,6 +14,8 @@ import functools
 import struct
 import zlib
 
+from chalicelib.errors import BadImage
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHUNK_HEAD = struct.Struct(">I4s")
 _IHDR = struct.Struct(">IIBBBBB")
@@ -23,7 +25,7 @@ _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 _DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
 
 
-class BadPng(ValueError):
+class BadPng(BadImage):
     """The bytes are not an acceptable PNG; the message says why (for the log)."""
 
 

@@ -18,9 +18,10 @@ import re
 from typing import NamedTuple, NoReturn
 from xml.parsers import expat
 
+from chalicelib.errors import BadImage
+from chalicelib.image_check import MAX_SVG_BYTES
+
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
-#: dnmonster's SVG has at most 12 x 6 runs of about 55 bytes: 8 KiB leaves room, 64 KiB is a cap.
-MAX_SVG_BYTES = 64 * 1024
 MAX_RECTS = 144  # one per dot of the 12 x 12 grid at most
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,4}")
 _FILL = re.compile(r"#[0-9a-f]{6}")
@@ -34,7 +35,7 @@ _PARENT = {"svg": None, "g": "svg", "rect": "g"}
 Rect = tuple[int, int, int, int]  # x, y, width, height
 
 
-class BadSvg(ValueError):
+class BadSvg(BadImage):
     """The bytes are not an acceptable SVG; the message says why (for the log)."""
 
 

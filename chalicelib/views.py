@@ -21,10 +21,8 @@ from chalicelib.config import (
 from chalicelib.errors import BadName, BadParameter, DnmonsterError, NotReady
 from chalicelib.hashing import name_hash
 from chalicelib.images import get_monster
-from chalicelib.links import page_links, relative_base
 from chalicelib.logs import log_event
 from chalicelib.names import check_name, form_name, path_name, shown, single
-from chalicelib.page import CONTENT_SECURITY_POLICY, DEFAULT_NAME, render_page
 from chalicelib.responses import (
     IMAGE_CACHE_CONTROL,
     etag_matches,
@@ -71,6 +69,11 @@ def _typed_name(request: Request) -> str | None:
 
 def page(request: Request) -> Response:
     """GET /?name=... and POST / (form): the page with the monster for the name."""
+    # The page's template, styles and links load with the first page, not at import: a cold
+    # start that serves an image (most of them) does not pay ~2 ms for them.
+    from chalicelib.links import page_links, relative_base
+    from chalicelib.page import CONTENT_SECURITY_POLICY, DEFAULT_NAME, render_page
+
     try:
         settings, salt = ready_settings()
     except NotReady:

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.svg_check import MAX_SVG_BYTES, BadSvg, check_svg, parse_svg
+from chalicelib.image_check import MAX_SVG_BYTES
+from chalicelib.svg_check import BadSvg, check_svg, parse_svg
 from dnmonster.render import MonsterCache, layout
 from dnmonster.sprites import load_pack
 from dnmonster.svg import monster_svg
