@@ -1,9 +1,11 @@
 """Cold start: our app against a hello-world Chalice app importing the same runtime libraries.
 
 Each sample is a fresh interpreter that imports the app and handles its first request (so a lazy
-import cannot hide a cost): ours answers `GET /monster/{name}` from Redis (its client connects on
-that first request), the hello-world app answers `GET /` with a short text. Samples alternate,
-so a busy machine slows both alike. The difference is what our own code adds.
+import cannot hide a cost). Ours is measured twice: a first request that is a cache hit (`GET
+/monster/{name}` from Redis, whose client connects on that request) and one that is a miss (a
+never-seen name: the claim, a dnmonster call, the store). The hello-world app answers `GET /`
+with a short text. Samples alternate, so a busy machine slows all alike. The difference is what
+our own code adds; the goal holds only if both first requests meet it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,31 +74,43 @@ def hello_event() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def bench_cold_start(runs: int, event: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
-    """Median milliseconds from interpreter start to the first answer, ours and hello-world's.
+def bench_cold_start(
+    runs: int,
+    hit_event: dict[str, Any],
+    miss_event: Callable[[int], dict[str, Any]],
+    env: dict[str, str],
+) -> dict[str, Any]:
+    """Median milliseconds from interpreter start to the first answer: ours (a hit, a miss for
+    `miss_event(sample)`, a new name each time) and hello-world's.
 
     Bytecode is allowed (PYTHONDONTWRITEBYTECODE is dropped): the libraries were compiled when
-    pip installed them, and our modules must be compared compiled too (the warm-up pair writes
+    pip installed them, and our modules must be compared compiled too (the warm-up round writes
     their .pyc files; `chalice package` ships them in the zip)."""
     env = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    ours: list[float] = []
+    hits: list[float] = []
+    misses: list[float] = []
     hello: list[float] = []
     with tempfile.TemporaryDirectory(prefix="identidock-hello-") as folder:
         hello_dir = Path(folder)
         (hello_dir / "app.py").write_text(HELLO_APP)
-        for attempt in range(runs + 1):  # the first pair only warms .pyc files and page cache
-            mine = _sample(PROJECT_ROOT, event, env)
+        for attempt in range(runs + 1):  # the first round only warms .pyc files and page cache
+            hit = _sample(PROJECT_ROOT, hit_event, env)
+            miss = _sample(PROJECT_ROOT, miss_event(attempt), env)
             theirs = _sample(hello_dir, hello_event(), env)
             if attempt:
-                ours.append(mine)
+                hits.append(hit)
+                misses.append(miss)
                 hello.append(theirs)
-    ours_ms, hello_ms = statistics.median(ours), statistics.median(hello)
-    ratio = round(ours_ms / hello_ms, 2)
+    hello_ms = statistics.median(hello)
+    hit_ms, miss_ms = statistics.median(hits), statistics.median(misses)
+    hit_ratio, miss_ratio = round(hit_ms / hello_ms, 2), round(miss_ms / hello_ms, 2)
     return {
         "runs": runs,
-        "ours_median_ms": round(ours_ms, 1),
+        "ours_median_ms": round(hit_ms, 1),
+        "ours_miss_median_ms": round(miss_ms, 1),
         "hello_world_median_ms": round(hello_ms, 1),
-        "ratio_median": ratio,
+        "ratio_median": hit_ratio,
+        "miss_ratio_median": miss_ratio,
         "goal_ratio": GOAL_RATIO,
-        "goal_met": ratio <= GOAL_RATIO,
+        "goal_met": max(hit_ratio, miss_ratio) <= GOAL_RATIO,
     }

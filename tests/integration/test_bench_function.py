@@ -1,0 +1,42 @@
+"""`bench function` with tiny numbers, in its own process (it imports the app with the stage's
+environment): every measurement runs and checks what it measures (hits return the cached bytes,
+each miss stores one new image, every cold-start probe answers 200). No timing asserts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from identidock_fn.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+
+TINY_RUN = ["-n", "3", "--miss-iterations", "3", "--import-runs", "1", "--package-stage", ""]
+
+
+def test_bench_function_measures_every_path_against_its_baseline(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    command = [sys.executable, "-m", "identidock_fn", "bench", "function", *TINY_RUN]
+    done = subprocess.run(
+        [*command, "--json", str(out)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert results["hit"]["handler"]["n"] == 3
+    assert results["hit"]["bare_redis_get"]["n"] == 3
+    assert results["miss"]["handler"]["n"] == 3
+    assert results["miss"]["direct_dnmonster"]["n"] == 3
+    for ratio in (results["hit"]["ratio_median"], results["miss"]["ratio_median"]):
+        assert ratio > 0
+    cold = results["cold_start"]
+    assert cold["runs"] == 1
+    assert min(cold["ours_median_ms"], cold["ours_miss_median_ms"]) > 0
+    assert cold["hello_world_median_ms"] > 0
+    assert "package" not in results  # --package-stage "" skips `chalice package`
+    assert "cold start (import + first request): a hit" in done.stdout
