@@ -23,8 +23,12 @@ from identidock_fn.paths import PROJECT_ROOT
 
 GOAL_RATIO = 1.15
 
+# The runtime libraries our app imports, so only our own code differs: Chalice, redis-py, and
+# the standard library's HTTP client that our dnmonster client is built on (where `requests`
+# was before issue 12).
 HELLO_APP = """
-import redis  # the runtime libraries our app imports, so only our own code differs
+import http.client
+import redis
 from chalice import Chalice
 
 app = Chalice(app_name="hello")
