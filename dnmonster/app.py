@@ -1,7 +1,8 @@
 """The HTTP application (ASGI): routing, validation, conditional requests and response headers.
 
-ASGI rather than granian's RSGI because ASGI carries the raw path: the name must be decoded
-from it exactly once, strictly, and %2F must stay part of the name rather than split the path.
+ASGI carries the raw path: the name must be decoded from it exactly once, strictly, and %2F must
+stay part of the name rather than split the path. Answers that never change (/health, 404, 405)
+are built once; an image's headers are byte strings put together without re-encoding constants.
 """
 
 import logging
@@ -17,6 +18,12 @@ from dnmonster.sprites import DEFAULT_PACK, load_pack
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 ALLOW = "GET, HEAD"
 _MONSTER_PREFIX = b"/monster/"
+_PREFIX_LEN = len(_MONSTER_PREFIX)
+_GET_OR_HEAD = ("GET", "HEAD")
+_IF_NONE_MATCH = b"if-none-match"
+_CACHE_FOREVER = (b"cache-control", CACHE_FOREVER.encode())
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_CONTENT_TYPES = {fmt: (b"content-type", value.encode()) for fmt, value in CONTENT_TYPES.items()}
 _log = logging.getLogger("dnmonster")
 
 Headers = list[tuple[bytes, bytes]]
@@ -29,10 +36,16 @@ def _text(status: int, message: str, extra: Headers | None = None) -> Response:
         (b"content-type", b"text/plain; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
-        (b"x-content-type-options", b"nosniff"),
+        _NOSNIFF,
         *(extra or []),
     ]
     return status, headers, body
+
+
+# The server copies the headers it is given (ASGI), so these are shared by every request.
+_HEALTHY = _text(200, "ok")
+_NOT_FOUND = _text(404, "not found")
+_NOT_ALLOWED = _text(405, "method not allowed", [(b"allow", ALLOW.encode())])
 
 
 def _etag_matches(if_none_match: str, etag: str) -> bool:
@@ -52,32 +65,30 @@ class DnmonsterApp:
     def respond(self, method: str, raw_path: bytes, query: bytes, if_none_match: str) -> Response:
         """The full response for one request; never raises for any input."""
         if raw_path == b"/health":
-            if method not in ("GET", "HEAD"):
-                return _text(405, "method not allowed", [(b"allow", ALLOW.encode())])
-            return _text(200, "ok")
+            return _HEALTHY if method in _GET_OR_HEAD else _NOT_ALLOWED
         if not raw_path.startswith(_MONSTER_PREFIX):
-            return _text(404, "not found")
-        segment = raw_path[len(_MONSTER_PREFIX) :]
+            return _NOT_FOUND
+        segment = raw_path[_PREFIX_LEN:]
         if segment.endswith(b"/") and len(segment) > 1:
             segment = segment[:-1]  # Express routing allowed one trailing slash
         if b"/" in segment:
-            return _text(404, "not found")
-        if method not in ("GET", "HEAD"):
-            return _text(405, "method not allowed", [(b"allow", ALLOW.encode())])
+            return _NOT_FOUND
+        if method not in _GET_OR_HEAD:
+            return _NOT_ALLOWED
         try:
             req = parse_image_request(segment, query, self.max_size)
         except BadRequest as exc:
             return _text(exc.status, exc.message)
         etag = self.images.etag(req.name, req.side, req.fmt)
-        validators = [(b"etag", etag.encode()), (b"cache-control", CACHE_FOREVER.encode())]
         if if_none_match and _etag_matches(if_none_match, etag):
-            return 304, validators, b""
+            return 304, [(b"etag", etag.encode()), _CACHE_FOREVER], b""
         body = self.images.body(req.name, req.side, req.fmt)
         headers = [
-            (b"content-type", CONTENT_TYPES[req.fmt].encode()),
-            (b"content-length", str(len(body)).encode()),
-            *validators,
-            (b"x-content-type-options", b"nosniff"),
+            _CONTENT_TYPES[req.fmt],
+            (b"content-length", b"%d" % len(body)),
+            (b"etag", etag.encode()),
+            _CACHE_FOREVER,
+            _NOSNIFF,
         ]
         return 200, headers, body
 
@@ -90,13 +101,13 @@ class DnmonsterApp:
         if scope["type"] != "http":
             return
         method = scope["method"]
-        inm = b",".join(v for k, v in scope["headers"] if k == b"if-none-match")
+        inm = [value for name, value in scope["headers"] if name == _IF_NONE_MATCH]
         try:
             status, headers, body = self.respond(
                 method,
                 scope.get("raw_path") or scope["path"].encode(),
                 scope.get("query_string", b""),
-                inm.decode("latin-1"),
+                b",".join(inm).decode("latin-1") if inm else "",
             )
         except Exception:  # a bug must still answer briefly, never with a stack trace
             _log.exception("request failed: %s %r", method, scope.get("raw_path"))

@@ -225,8 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     rows = over_http(args.sprites, args.workers, args.connections, args.duration)
     print(
-        f"(b) HTTP GET /monster/<distinct 64-hex>?size={SIZE}, {args.workers} workers, "
-        f"wrk 1 thread, {args.duration:g}s per run; server CPU us/request over all its processes"
+        f"(b) HTTP GET /monster/<distinct 64-hex>?size={SIZE}, {args.workers} workers "
+        f"(uvicorn, uvloop, httptools; a SO_REUSEPORT socket each), wrk 1 thread, "
+        f"{args.duration:g}s per run; server CPU us/request over all its processes"
     )
     print(
         "    conns    req/s   p50 ms   p99 ms  errors  wrk cpu  cpu us  "

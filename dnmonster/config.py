@@ -14,6 +14,8 @@ DEFAULT_PORT = 8080
 DEFAULT_MAX_SIZE = 1024
 SIZE_CEILING = 8192
 MAX_WORKERS = 64
+# A worker cancels requests still running this long after SIGTERM (docker stop waits 10 s).
+STOP_GRACE_SECONDS = 5
 ENV = {
     "host": "DNMONSTER_HOST",
     "port": "DNMONSTER_PORT",
