@@ -55,8 +55,8 @@ def preferred_port(port: int, host: str = LOOPBACK) -> int:
 def _stop_leader_first(executor: Executor) -> None:
     """SIGTERM the main process alone and let it stop its own workers (systemd's KillMode=mixed).
 
-    Signalling the whole group at once races a supervisor against its workers: granian, for one,
-    sees its workers gone before it sees its own SIGTERM and exits with an error.
+    Signalling the whole group at once races a supervisor against its workers: a supervisor that
+    sees its workers gone before its own SIGTERM replaces them or reports a failure.
     """
     process = executor.process
     if process is None or process.poll() is not None:

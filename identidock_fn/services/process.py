@@ -8,7 +8,7 @@ marker variable, which its stop() uses to find leftovers.
 Each child runs in its own session (as mirakuru does, so a terminal's Ctrl-C reaches only us) and
 asks the kernel for SIGTERM when its parent goes away (PR_SET_PDEATHSIG): if the parent is killed
 with SIGKILL, its servers stop too instead of running on in their own sessions. SIGTERM rather
-than SIGKILL, so that a server with workers (dnmonster's granian, `up`) stops them itself.
+than SIGKILL, so that a server with workers (dnmonster's supervisor, `up`) stops them itself.
 Linux sends it when the *thread* that started the child exits: start servers from a thread that
 outlives them (the main thread, as `up`, the deploy keeper and the test fixtures do).
 """
