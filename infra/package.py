@@ -3,6 +3,8 @@
 `chalice package --merge-template` deep-merges our template into the one Chalice generates, so the
 API, the Lambda and its role stay Chalice's (routes, handler, binary types, permissions) and we add
 or override only what Chalice cannot express: the VPC, the cache, dnmonster, the exact policy.
+The code zip then gets compiled bytecode for every module (infra/bytecode.py: a cold start
+otherwise compiles them all).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from infra.bytecode import DEPLOYMENT_ZIP, BytecodeError, add_bytecode
 
 MERGE_TEMPLATE = Path(__file__).with_name("template.yaml")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -41,7 +45,8 @@ def package_stack(
     project_dir: Path = PROJECT_DIR,
     merge_template: Path = MERGE_TEMPLATE,
 ) -> Path:
-    """Run `chalice package` into a fresh out_dir; return the merged template (sam.yaml)."""
+    """Run `chalice package` into a fresh out_dir, add bytecode to its zip; return the merged
+    template (sam.yaml)."""
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "AWS_DEFAULT_REGION": region}
@@ -62,7 +67,24 @@ def package_stack(
         raise PackagingError(
             f"chalice package failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
         )
+    try:
+        add_bytecode(out_dir / DEPLOYMENT_ZIP, lambda_runtime(load_template(template)))
+    except BytecodeError as error:
+        raise PackagingError(str(error)) from error
     return template
+
+
+def lambda_runtime(template: dict[str, Any]) -> str:
+    """The one Python runtime of the template's functions."""
+    runtimes = {
+        resource.get("Properties", {}).get("Runtime")
+        for resource in template.get("Resources", {}).values()
+        if resource.get("Type") in ("AWS::Serverless::Function", "AWS::Lambda::Function")
+    }
+    python = {runtime for runtime in runtimes if str(runtime).startswith("python")}
+    if len(python) != 1:
+        raise PackagingError(f"expected one Python runtime in the template, found {sorted(python)}")
+    return str(python.pop())
 
 
 def load_template(path: Path) -> dict[str, Any]:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
+import zipfile
 
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from infra.package import MERGE_TEMPLATE, PROJECT_DIR, PackagingError, package_stack
+from infra.bytecode import DEPLOYMENT_ZIP, this_runtime
+from infra.package import (
+    MERGE_TEMPLATE,
+    PROJECT_DIR,
+    PackagingError,
+    lambda_runtime,
+    package_stack,
+)
 
 
 def test_the_package_holds_the_lambda_zip_beside_the_merged_template(template_path, template):
@@ -37,3 +46,22 @@ def test_the_module_builds_the_template_for_review(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(tmp_path / "review" / "sam.yaml")
     assert (tmp_path / "review" / "deployment.zip").exists()
+
+
+def test_every_module_in_the_lambda_zip_ships_with_checked_hash_bytecode(template_path):
+    with zipfile.ZipFile(template_path.parent / DEPLOYMENT_ZIP) as archive:
+        names = set(archive.namelist())
+        sources = {name for name in names if name.endswith(".py")}
+        assert {"app.py", "chalicelib/images.py", "redis/client.py", "chalice/app.py"} <= sources
+        for source in sources:
+            cached = importlib.util.cache_from_source(source)
+            assert cached in names, f"no bytecode for {source}"
+            flags = int.from_bytes(archive.read(cached)[4:8], "little")
+            assert flags == 0b11, f"{cached} is not checked-hash bytecode"
+        assert {name for name in names if name.endswith(".pyc")} == {
+            importlib.util.cache_from_source(source) for source in sources
+        }
+
+
+def test_the_template_names_the_runtime_the_bytecode_is_for(template):
+    assert lambda_runtime(template) == this_runtime()

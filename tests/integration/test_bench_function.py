@@ -1,6 +1,7 @@
 """`bench function` with tiny numbers, in its own process (it imports the app with the stage's
 environment): every measurement runs and checks what it measures (hits return the cached bytes,
-each miss stores one new image, every cold-start probe answers 200). No timing asserts.
+each miss stores one new image, every cold-start probe answers 200), and the deployment zip's
+import from it unpacked, with and without bytecode. No timing asserts.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from identidock_fn.bench.package import bench_package, package_report
 from identidock_fn.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -40,3 +42,11 @@ def test_bench_function_measures_every_path_against_its_baseline(tmp_path: Path)
     assert cold["hello_world_median_ms"] > 0
     assert "package" not in results  # --package-stage "" skips `chalice package`
     assert "cold start (import + first request): a hit" in done.stdout
+
+
+def test_bench_package_measures_the_zip_the_aws_deploy_ships() -> None:
+    result = bench_package("prod", runs=1)
+    assert result["bytecode_files"] == result["modules"] > 0  # every module has its bytecode
+    assert result["zip_bytes"] > 0
+    assert min(result["import_with_bytecode_ms"], result["import_without_bytecode_ms"]) > 0
+    assert "importing the app from it unpacked" in package_report(result)
