@@ -98,6 +98,18 @@ def proxy_event(
     }
 
 
+def page_event(stage: str = STAGE) -> dict[str, Any]:
+    """`GET /` as Firefox navigates to the page."""
+    headers = {
+        "Accept": PAGE_ACCEPT,
+        "Accept-Language": "en-GB,en;q=0.9",
+        "Host": DOMAIN,
+        "User-Agent": CHROME_USER_AGENT,
+        "X-Forwarded-Proto": "https",
+    }
+    return proxy_event(resource="/", path="/", stage=stage, headers=headers)
+
+
 def monster_event(name: str, stage: str = STAGE) -> dict[str, Any]:
     """`GET /monster/{name}` from Chrome's <img>, with every header Chrome and CloudFront add."""
     segment = quote(name, safe="")
