@@ -228,7 +228,7 @@ def report(results: dict[str, Any]) -> str:
     lines[-1] += f" (goal <= {MISS_GOAL_RATIO}x: {met})"
     met = "met" if cold["goal_met"] else "NOT met"
     firsts = ", ".join(
-        f"{label} {row['median_ms']} ms ({row['ratio_median']}x)"
+        f"{label} {row['median_ms']} ms (+{row['added_ms']} ms: {row['ratio_median']}x)"
         for label, row in cold["first_requests"].items()
     )
     lines.append(
@@ -246,7 +246,7 @@ def report(results: dict[str, Any]) -> str:
 @click.option("--miss-iterations", default=200, show_default=True, type=click.IntRange(2))
 @click.option(
     "--import-runs",
-    default=7,
+    default=15,
     show_default=True,
     type=click.IntRange(1),
     help="Cold-start samples of each app.",
