@@ -4,12 +4,11 @@ Each sample is a fresh interpreter that imports the app and handles its first re
 import cannot hide a cost). Ours is measured for each kind of first request it gets: the page
 (`GET /`, which also loads its template and styles), a cached image (`GET /monster/{name}` from
 Redis, whose client connects on that request) and a new image (the claim, a dnmonster call, the
-store). The hello-world app answers `GET /` with a short text. Samples alternate, and what our
-code adds is the median of the differences between each of our samples and the hello-world
-sample taken right after it: importing the libraries alone varies by ±5% from one interpreter to
-the next on this machine, and pairing cancels what both samples of a pair share. The ratio is
-1 + that difference / hello-world's median; the goal holds only if every kind of first request
-meets it.
+store). The hello-world app answers `GET /` with a short text. Each of our samples is followed
+by a hello-world sample, and what our code adds is the median of the differences in these
+pairs: importing the libraries alone varies by ±5% from one interpreter to the next on this
+machine, and pairing cancels what both samples of a pair share. The ratio is 1 + that
+difference / hello-world's median; the goal holds only if every kind of first request meets it.
 """
 
 from __future__ import annotations
@@ -97,22 +96,21 @@ def bench_cold_start(
     their .pyc files; the deployment zip ships bytecode for every module, infra/bytecode.py)."""
     env = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
     ours: dict[str, list[float]] = {label: [] for label in first_requests}
-    hello: list[float] = []
+    hello: dict[str, list[float]] = {label: [] for label in first_requests}  # each one's pair
     with tempfile.TemporaryDirectory(prefix="identidock-hello-") as folder:
         hello_dir = Path(folder)
         (hello_dir / "app.py").write_text(HELLO_APP)
         for attempt in range(runs + 1):  # the first round only warms .pyc files and page cache
             for label, event in first_requests.items():
-                elapsed = _sample(PROJECT_ROOT, event(attempt), env)
+                mine = _sample(PROJECT_ROOT, event(attempt), env)
+                theirs = _sample(hello_dir, hello_event(), env)
                 if attempt:
-                    ours[label].append(elapsed)
-            theirs = _sample(hello_dir, hello_event(), env)
-            if attempt:
-                hello.append(theirs)
-    hello_ms = statistics.median(hello)
+                    ours[label].append(mine)
+                    hello[label].append(theirs)
+    hello_ms = statistics.median(ms for samples in hello.values() for ms in samples)
     rows = {}
     for label, samples in ours.items():
-        pairs = zip(samples, hello, strict=True)
+        pairs = zip(samples, hello[label], strict=True)
         added = statistics.median(mine - theirs for mine, theirs in pairs)
         rows[label] = {
             "median_ms": round(statistics.median(samples), 1),
