@@ -9,7 +9,7 @@ the leader vanished, the lock expires and one follower takes it over.
 """
 
 import contextlib
-import os
+import secrets
 import time
 from collections.abc import Callable
 from typing import Literal, NamedTuple
@@ -58,7 +58,7 @@ def load_once(
 ) -> Flight:
     """The value, loaded once across all callers; CacheUnavailable when the cache cannot
     coordinate (the caller then loads on its own)."""
-    token = os.urandom(16).hex()  # what secrets.token_hex does, without importing secrets
+    token = secrets.token_hex(16)
     give_up = deadlines.within(lock_ms / 1000)
     pause = FIRST_PAUSE_SECONDS
     while True:
