@@ -99,7 +99,7 @@ def proxy_event(
 
 
 def page_event(stage: str = STAGE) -> dict[str, Any]:
-    """`GET /` as Firefox navigates to the page."""
+    """`GET /` as a browser navigating to the page sends it."""
     headers = {
         "Accept": PAGE_ACCEPT,
         "Accept-Language": "en-GB,en;q=0.9",
