@@ -4,6 +4,7 @@ through a real server (pipelining, HEAD, a malformed request, a request head too
 import asyncio
 import socket
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import cast
 
 import pytest
@@ -45,8 +46,10 @@ def _with_transport(body: Callable[[CoalescingTransport], Awaitable[None]]) -> b
         transport = CoalescingTransport(sink.transport, loop)
         await asyncio.wait_for(body(transport), DEADLINE)
 
-    with peer:
-        uvloop.run(main())
+    with peer, ThreadPoolExecutor(1) as thread:
+        # A thread of its own: in the full suite the main thread may already run an event loop
+        # (Playwright's sync API keeps one for the browser tests), and uvloop.run refuses that.
+        thread.submit(uvloop.run, main()).result(timeout=DEADLINE + 5)
         return _read_all(peer)
 
 
