@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import click
 
-Echo = Callable[[str], None]
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 

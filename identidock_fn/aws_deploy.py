@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from identidock_fn.aws_common import AwsDeployError, Echo, Runner
+from identidock_fn.aws_common import AwsDeployError, Runner
 from identidock_fn.aws_image import publish_dnmonster
 from identidock_fn.aws_stack import (
     deploy_stack,
@@ -36,6 +36,7 @@ from identidock_fn.aws_stack import (
     upload_artifacts,
     wait_for,
 )
+from identidock_fn.echo import Echo
 from identidock_fn.salt import ensure_salt
 from infra.package import PROJECT_DIR, load_template, package_stack
 

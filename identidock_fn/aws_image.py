@@ -14,7 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from identidock_fn.aws_common import AwsDeployError, Echo, Runner
+from identidock_fn.aws_common import AwsDeployError, Runner
+from identidock_fn.echo import Echo
 from identidock_fn.paths import PROJECT_ROOT
 
 DNMONSTER_CONTEXT = PROJECT_ROOT / "dnmonster"

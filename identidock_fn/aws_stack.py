@@ -10,7 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from identidock_fn.aws_common import AwsDeployError, Echo
+from identidock_fn.aws_common import AwsDeployError
+from identidock_fn.echo import Echo
 from infra.package import load_template
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]

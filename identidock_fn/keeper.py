@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +24,12 @@ import click
 import psutil
 
 from identidock_fn import pid_record
+from identidock_fn.echo import Echo
 from identidock_fn.paths import PROJECT_ROOT
 
 MODULE = "identidock_fn.keeper"
 START_SECONDS = 90.0
 STOP_SECONDS = 30.0
-
-Echo = Callable[[str], None]
 
 
 @dataclass(frozen=True)

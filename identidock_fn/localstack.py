@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import psutil
 import requests
 
 from identidock_fn import pid_record
+from identidock_fn.echo import Echo
 from identidock_fn.paths import BUILD_DIR, PROJECT_ROOT
 
 SOURCES = PROJECT_ROOT / "localstack"
@@ -34,8 +34,6 @@ DEFAULT_STATE_DIR = BUILD_DIR / "localstack"
 SERVICES = "lambda,apigateway,ssm,secretsmanager,iam,sts,s3,logs,cloudwatch"
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 20.0
-
-Echo = Callable[[str], None]
 
 
 @dataclass(frozen=True)

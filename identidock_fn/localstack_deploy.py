@@ -22,7 +22,6 @@ import os
 import secrets
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ import boto3
 import click
 
 from identidock_fn import keeper, localstack
+from identidock_fn.echo import Echo
 from identidock_fn.keeper import Services
 from identidock_fn.paths import BUILD_DIR, PROJECT_ROOT, executable
 from identidock_fn.salt import ensure_salt
@@ -46,8 +46,6 @@ TOKEN_SECRET = "identidock/localstack/redis-auth-token"  # noqa: S105 - a name, 
 PROJECT_FILES = ("app.py", "chalicelib", "requirements.txt", ".chalice")
 # chalice's own records of what it deployed: kept across copies, so a redeploy updates
 CHALICE_RECORDS = ("deployed", "deployments")
-
-Echo = Callable[[str], None]
 
 
 def deploy_dir() -> Path:
