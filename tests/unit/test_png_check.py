@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from chalicelib import png as png_module
 from chalicelib.png import SIGNATURE, BadPng, check_png
 from tests.support.upstream import make_png
 
@@ -101,3 +102,29 @@ def test_arbitrary_bytes_never_crash(tail: bytes, cut: int) -> None:
     data = (make_png() + tail)[: cut or None]
     with contextlib.suppress(BadPng):
         check_png(data, 12)
+
+
+def test_a_repeat_of_identical_bytes_skips_the_check_and_only_identical_bytes_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The checked-PNG cache (issue 12, the hit path): keyed by the bytes themselves."""
+    inflations: list[int] = []
+    real_decompressobj = zlib.decompressobj
+
+    def counting_decompressobj(*args: object) -> object:
+        inflations.append(1)
+        return real_decompressobj(*args)
+
+    monkeypatch.setattr(png_module.zlib, "decompressobj", counting_decompressobj)
+    good = pillow_png(41, "RGB")  # a size no other test uses: not cached yet
+    check_png(good, 41)
+    check_png(good, 41)
+    assert len(inflations) == 1
+    check_png(bytes(good), 41)  # equal bytes, another object: still a repeat
+    assert len(inflations) == 1
+    broken = bytearray(good)
+    broken[-20] ^= 0xFF  # inside IDAT or its CRC
+    with pytest.raises(BadPng):
+        check_png(bytes(broken), 41)
+    with pytest.raises(BadPng):  # a failure is never remembered as a pass
+        check_png(bytes(broken), 41)
