@@ -68,8 +68,11 @@ def test_each_worker_listens_on_its_own_socket(
     supervised: tuple[subprocess.Popen[str], int],
 ) -> None:
     """One SO_REUSEPORT socket per worker (the kernel spreads connections over them); the
-    supervisor's own socket only holds the address and never listens."""
+    supervisor's own socket only holds the address and never listens. The ready line comes once
+    one worker answers, so the second may still be starting: wait for it, within a deadline."""
     _, port = supervised
+    assert wait_for(lambda: listening_sockets(port) == 2)
+    time.sleep(0.2)  # and no third socket shows up after them
     assert listening_sockets(port) == 2
 
 
