@@ -44,7 +44,7 @@ def build_cache(settings: CacheSettings) -> ImageCache:
 
 def _close(cache: ImageCache) -> None:
     if isinstance(cache, RedisCache):
-        cache.client.close()
+        cache.close()
 
 
 _caches: ProcessWide[CacheSettings, ImageCache] = ProcessWide(build_cache, _close)

@@ -2,20 +2,28 @@
 
 The client has short timeouts and no retries (redis-py 8 retries 10 times by default, so a
 refused connection would stall for seconds); TLS verifies the server; options come only from
-our settings, never from the URL's query string. A connection failure or timeout opens the
-breaker (Redis is then skipped: fail-open); an error *answer* such as OOM from a full Redis
-with `noeviction` does not, so reads keep coming from Redis while writes are refused.
+our settings, never from the URL's query string. Commands go over one pinned connection (redis-py's
+`single_connection_client`, built on the pool): a Lambda instance serves one request at a time,
+and checking a pooled connection out and back in cost about 20 µs of a 110 µs GET
+(docs/benchmarks.md). redis-py serializes the pinned client's commands and drops its connection
+when a reply is cut short, so no reply is read as another command's.
+
+A connection failure or timeout opens the breaker (Redis is then skipped: fail-open); an error
+*answer* such as OOM from a full Redis with `noeviction` does not, so reads keep coming from
+Redis while writes are refused.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.backoff import NoBackoff
+from redis.connection import ConnectionInterface
 from redis.driver_info import DriverInfo
 from redis.retry import Retry
 
@@ -63,16 +71,21 @@ class RedisCache:
         self.client = client
         self.breaker = breaker
         self.attempts = 0
+        self._pinned: redis.Redis | None = None
+        self._pinning = threading.Lock()
         self._claim = client.register_script(_CLAIM)
         self._store = client.register_script(_STORE)
         self._fail = client.register_script(_FAIL)
 
-    def _run(self, command: Callable[[], T]) -> T:
+    def _run(self, command: Callable[[redis.Redis], T]) -> T:
         if not self.breaker.allow():
             raise CacheUnavailable("circuit open", skipped=True)
         self.attempts += 1  # a statistic: a lost update under threads does no harm
         try:
-            result = command()
+            pinned = self._pinned or self._pin()
+            with pinned.single_connection_lock:
+                _drop_if_stale(pinned.connection)
+                result = command(pinned)
         except redis.ResponseError as error:  # Redis is up and said no: not an outage
             self.breaker.record_success()
             reason = f"{type(error).__name__}: {error}"
@@ -86,13 +99,34 @@ class RedisCache:
         self.breaker.record_success()
         return result
 
+    def _pin(self) -> redis.Redis:
+        """The client pinned to one of the pool's connections. It connects as it is built, so
+        it is built inside `_run`, under the breaker."""
+        with self._pinning:
+            if self._pinned is None:
+                pool = self.client.connection_pool
+                self._pinned = redis.Redis(connection_pool=pool, single_connection_client=True)
+            return self._pinned
+
+    def close(self) -> None:
+        """Hand the pinned connection back and close every connection of the pool."""
+        with self._pinning:
+            if self._pinned is not None:
+                self._pinned.close()
+                self._pinned = None
+        self.client.close()
+
     def get(self, key: str) -> bytes | None:
-        value = self._run(lambda: self.client.get(key))
+        value = self._run(lambda client: client.get(key))
         return value if isinstance(value, bytes) else None
 
     def claim(self, keys: Keys, token: str, lock_ms: int) -> Claim:
         answer = self._run(
-            lambda: self._claim(keys=[keys.value, keys.failed, keys.lock], args=[token, lock_ms])
+            lambda client: self._claim(
+                keys=[keys.value, keys.failed, keys.lock],
+                args=[token, lock_ms],
+                client=client,
+            )
         )
         kind, payload = _pair(answer)
         if kind == 1 and isinstance(payload, bytes):
@@ -105,7 +139,11 @@ class RedisCache:
 
     def store(self, keys: Keys, token: str, value: bytes, ttl_seconds: int) -> None:
         answer = self._run(
-            lambda: self._store(keys=[keys.value, keys.lock], args=[token, value, ttl_seconds])
+            lambda client: self._store(
+                keys=[keys.value, keys.lock],
+                args=[token, value, ttl_seconds],
+                client=client,
+            )
         )
         if answer != b"OK":
             log_event("cache_refused", level=logging.WARNING, error=f"store: {answer!r:.200}")
@@ -113,8 +151,26 @@ class RedisCache:
 
     def fail(self, keys: Keys, token: str, status: int, marker_ms: int) -> None:
         self._run(
-            lambda: self._fail(keys=[keys.failed, keys.lock], args=[token, status, marker_ms])
+            lambda client: self._fail(
+                keys=[keys.failed, keys.lock],
+                args=[token, status, marker_ms],
+                client=client,
+            )
         )
+
+
+def _drop_if_stale(connection: ConnectionInterface | None) -> None:
+    """What the pool checks at every checkout: a connection with something to read (the server
+    closed it while we were idle, in a failover or at its idle timeout) is dropped, and the
+    command reconnects instead of failing and opening the breaker."""
+    if connection is None or not connection.is_connected:
+        return
+    try:
+        stale = connection.can_read()
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        stale = True
+    if stale:
+        connection.disconnect()  # type: ignore[no-untyped-call]
 
 
 def _pair(answer: Any) -> tuple[int, Any]:

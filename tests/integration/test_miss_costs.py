@@ -1,14 +1,16 @@
 """What a cache miss costs (issue 12, item 1), against a real redis-server and a real dnmonster:
 three Redis commands (GET, the claim script, the store script) and a hit one, counted by the
 app's cache as it sends them (the server's own count would include the commands inside the
-scripts); proxy variables in the environment never route the loopback/VPC dnmonster call;
-one PNG check per dnmonster answer."""
+scripts), all over one pinned connection that is replaced when the server closes it; proxy
+variables in the environment never route the loopback/VPC dnmonster call; one PNG check per
+dnmonster answer."""
 
 from __future__ import annotations
 
 import secrets
 
 import pytest
+import redis
 from chalice.test import Client
 
 from app import app
@@ -50,6 +52,41 @@ def test_a_miss_makes_three_redis_commands_and_a_hit_one(client: Client, redis_s
     assert after_miss - before == 3  # GET, claim, store
     assert after_hit - after_miss == 1  # GET
     assert redis_service.client().keys("identidock:v1:lock:*") == []  # the store unlocked
+
+
+def _other_clients(admin: redis.Redis) -> set[int]:
+    """The ids of the server's client connections, but for `admin`'s own."""
+    return {int(entry["id"]) for entry in admin.client_list()} - {admin.client_id()}
+
+
+def test_a_warm_instance_sends_every_command_over_one_connection(
+    client: Client, redis_service
+) -> None:
+    admin = redis_service.client()
+    before = _other_clients(admin)
+
+    for name in ("one", "two", "one", "three", "two"):  # misses and hits: 11 commands
+        assert client.http.get(f"/monster/{name}", headers=IMG).status_code == 200
+
+    assert len(_other_clients(admin) - before) == 1
+
+
+def test_a_connection_the_server_closed_is_replaced_before_the_next_command(
+    client: Client, redis_service, counted: UpstreamServer
+) -> None:
+    admin = redis_service.client()
+    before = _other_clients(admin)
+    assert client.http.get("/monster/joe", headers=IMG).status_code == 200  # a miss: connects
+    cache = get_cache(get_settings().cache)
+    assert isinstance(cache, RedisCache)
+    (app_connection,) = _other_clients(admin) - before
+    assert admin.client_kill_filter(_id=app_connection) == 1  # as a failover would
+
+    answer = client.http.get("/monster/joe", headers=IMG)
+
+    assert answer.status_code == 200
+    assert counted.calls == 1  # a hit: the new connection read the stored PNG
+    assert cache.breaker.state == "closed"  # no failed command, so nothing opened the breaker
 
 
 def test_proxy_variables_do_not_route_the_dnmonster_call(
