@@ -6,7 +6,6 @@ allowed by its SHA-256 hash in the Content-Security-Policy, computed at import.
 
 from __future__ import annotations
 
-from html import escape
 from string import Template
 
 from chalicelib.config import DEFAULT_AVATAR_MAX_SIZE, MIN_SIZE
@@ -23,6 +22,18 @@ __all__ = [
     "render_page",
     "srcset",
 ]
+
+#: What `html.escape(text, quote=True)` replaces, with the same entities. Importing `html` costs
+#: 1.3 ms of a cold start (it loads the table of 2,231 named entities, for `unescape`).
+_HTML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+)
+
+
+def escape(text: str) -> str:
+    """`text` safe inside an element and in a quoted attribute value."""
+    return text.translate(_HTML_ESCAPES)
+
 
 DEFAULT_NAME = "Joe Bloggs"
 DISPLAY_PX = 320  # the monster is scaled up to about this many CSS pixels, by a whole factor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import unicodedata
 from html.parser import HTMLParser
 from urllib.parse import quote, unquote
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.names import shown
+from chalicelib.page import escape
 from tests.support.gateway import invoke, proxy_event
 from tests.support.upstream import UpstreamServer
 
@@ -137,3 +139,9 @@ def test_tricky_names_stay_one_segment(upstream: UpstreamServer, name: str) -> N
     assert invoke(event)["statusCode"] == 200
     assert len(upstream.paths) == 1
     assert name_dnmonster_got(upstream.paths[0]) == name
+
+
+@given(text=st.one_of(names, hostile_names))
+def test_the_pages_escape_is_the_standard_librarys(text: str) -> None:
+    """`page.escape` stands in for `html.escape` (whose import costs 1.3 ms of a cold start)."""
+    assert escape(text) == html.escape(text, quote=True)
