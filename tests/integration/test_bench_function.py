@@ -34,15 +34,17 @@ def test_bench_function_measures_every_path_against_its_baseline(tmp_path: Path)
     assert results["hit"]["bare_redis_get"]["n"] == 3
     assert results["miss"]["handler"]["n"] == 3
     assert results["miss"]["direct_dnmonster"]["n"] == 3
+    assert results["miss"]["cache_aside_floor"]["n"] == 3
     for ratio in (results["hit"]["ratio_median"], results["miss"]["ratio_median"]):
         assert ratio > 0
     cold = results["cold_start"]
     assert cold["runs"] == 1
     assert set(cold["first_requests"]) == {"the page", "a cached image", "a new image"}
     assert min(row["median_ms"] for row in cold["first_requests"].values()) > 0
-    assert cold["hello_world_median_ms"] > 0
+    assert min(cold["hello_world_median_ms"], cold["stock_hello_world_median_ms"]) > 0
     assert "package" not in results  # --package-stage "" skips `chalice package`
     assert "cold start (import + first request), against a hello-world" in done.stdout
+    assert "cache-aside floor (GET, dnmonster GET, SET)/direct dnmonster" in done.stdout
 
 
 def test_bench_package_measures_the_zip_the_aws_deploy_ships() -> None:
