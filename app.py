@@ -2,8 +2,8 @@
 
 import gc
 
-# A cold start's imports make no garbage worth collecting, yet they trigger about 75 collections
-# that walk every module object loaded so far: 6-8 ms of a ~100 ms cold start here, more when
+# A cold start's imports make no garbage worth collecting, yet they trigger about 70 collections
+# that walk every module object loaded so far: 6-10 ms of a ~100 ms cold start here, more when
 # the start-up check loads boto3 for a secret. So no collection until the app is ready; then
 # `freeze` moves what start-up made out of the collector's sight, and later collections (during
 # requests) walk only what requests make (docs/benchmarks.md).
