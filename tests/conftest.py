@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
@@ -16,6 +16,9 @@ from identidock_fn.services import DnmonsterServer, ManagedServer, RedisServer
 from identidock_fn.services import free_port as _free
 from tests.e2e.stack import cli_env, processes_under, run_cli
 from tests.support.upstream import UpstreamServer
+
+if TYPE_CHECKING:
+    from chalice.test import Client
 
 Server = TypeVar("Server", bound=ManagedServer)
 
@@ -93,6 +96,21 @@ def counted(dnmonster_service: DnmonsterServer) -> Iterator[UpstreamServer]:
     """The real dnmonster behind a small real HTTP proxy that counts the calls it receives."""
     with UpstreamServer(proxy_to=dnmonster_service.url) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def client_on_redis(
+    monkeypatch: pytest.MonkeyPatch, redis_service: RedisServer, counted: UpstreamServer
+) -> Iterator[Client]:
+    """Chalice's test client for the app on a real Redis and the counted real dnmonster."""
+    from chalice.test import Client
+
+    from app import app
+
+    monkeypatch.setenv("REDIS_URL", redis_service.url)
+    monkeypatch.setenv("DNMONSTER_URL", counted.url)
+    with Client(app, stage_name="integration-test") as test_client:
+        yield test_client
 
 
 # LocalStack for the session, shared by the e2e and browser suites (started on first use).

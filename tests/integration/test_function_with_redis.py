@@ -37,14 +37,6 @@ IMG = {"Accept": IMAGE_ACCEPT}
 PAGE = {"Accept": PAGE_ACCEPT}
 
 
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch, redis_service, counted: UpstreamServer) -> Client:
-    monkeypatch.setenv("REDIS_URL", redis_service.url)
-    monkeypatch.setenv("DNMONSTER_URL", counted.url)
-    with Client(app, stage_name="integration-test") as test_client:
-        yield test_client
-
-
 def app_redis_cache() -> RedisCache:
     cache = get_cache(get_settings().cache)
     assert isinstance(cache, RedisCache)
@@ -61,16 +53,16 @@ def real_png(dnmonster_url: str, name: str, size: int = 80) -> bytes:
 
 
 def test_whole_flow_page_then_image_then_cache_hit(
-    client: Client, counted: UpstreamServer, redis_service, dnmonster_service
+    client_on_redis: Client, counted: UpstreamServer, redis_service, dnmonster_service
 ) -> None:
-    page = client.http.get("/?name=alice", headers=PAGE)
+    page = client_on_redis.http.get("/?name=alice", headers=PAGE)
     assert page.status_code == 200
     src = unescape(re.search(r'<img src="([^"]*)"', page.body.decode()).group(1))
     image_path = urljoin("/", src)
     assert counted.calls == 1  # the page drew (and cached) the monster
 
-    first = client.http.get(image_path, headers=IMG)
-    second = client.http.get(image_path, headers=IMG)
+    first = client_on_redis.http.get(image_path, headers=IMG)
+    second = client_on_redis.http.get(image_path, headers=IMG)
     assert first.status_code == second.status_code == 200
     assert first.body == second.body == real_png(dnmonster_service.url, image_path.split("/")[-1])
     assert counted.calls == 1  # both images came from Redis
@@ -78,7 +70,7 @@ def test_whole_flow_page_then_image_then_cache_hit(
     cache = app_redis_cache()
     attempts = cache.attempts
     etag = second.headers["ETag"]
-    revalidated = client.http.get(image_path, headers={**IMG, "If-None-Match": etag})
+    revalidated = client_on_redis.http.get(image_path, headers={**IMG, "If-None-Match": etag})
     assert revalidated.status_code == 304
     assert cache.attempts == attempts  # a 304 touches neither Redis...
     assert counted.calls == 1  # ...nor dnmonster
@@ -131,21 +123,21 @@ def test_twenty_concurrent_misses_make_one_dnmonster_call(
 
 
 def test_redis_stopped_mid_test_images_still_served_and_breaker_skips_redis(
-    client: Client, redis_service, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
+    client_on_redis: Client, redis_service, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fail-open with bounded latency, shown without timing asserts: after the first failure
     the breaker is open and later requests make no Redis attempt at all (the latencies are
     printed for a human to look at)."""
     monkeypatch.setenv("REDIS_BREAKER_RESET_SECONDS", "3600")  # stays open until we say so
     cached = fresh_name()
-    assert client.http.get(f"/monster/{cached}", headers=IMG).status_code == 200
+    assert client_on_redis.http.get(f"/monster/{cached}", headers=IMG).status_code == 200
     cache = app_redis_cache()
     assert cache.breaker.state == "closed"
 
     redis_service.stop()
     latencies = []
     started = time.perf_counter()
-    first = client.http.get(f"/monster/{fresh_name()}", headers=IMG)
+    first = client_on_redis.http.get(f"/monster/{fresh_name()}", headers=IMG)
     latencies.append(time.perf_counter() - started)
     assert first.status_code == 200
     assert is_png(first.body)
@@ -155,7 +147,7 @@ def test_redis_stopped_mid_test_images_still_served_and_breaker_skips_redis(
 
     for name in [cached] + [fresh_name() for _ in range(9)]:
         started = time.perf_counter()
-        response = client.http.get(f"/monster/{name}", headers=IMG)
+        response = client_on_redis.http.get(f"/monster/{name}", headers=IMG)
         latencies.append(time.perf_counter() - started)
         assert response.status_code == 200
         assert is_png(response.body)
@@ -167,7 +159,7 @@ def test_redis_stopped_mid_test_images_still_served_and_breaker_skips_redis(
     cache.breaker.reset_seconds = 0.05  # let a trial call through soon
     for _ in range(100):  # bounded: the breaker closes after a successful trial
         time.sleep(0.05)
-        response = client.http.get(f"/monster/{cached}", headers=IMG)
+        response = client_on_redis.http.get(f"/monster/{cached}", headers=IMG)
         assert response.status_code == 200
         if cache.breaker.state == "closed":
             break
@@ -228,19 +220,19 @@ def test_dnmonster_answering_garbage_is_502_and_nothing_is_cached(
 
 
 def test_redis_hanging_costs_one_timeout_then_the_breaker_skips_it(
-    client: Client, redis_service, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
+    client_on_redis: Client, redis_service, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A frozen redis-server (SIGSTOP: connections are accepted, nothing answers) is the slow
     case: the first request waits for REDIS_TIMEOUT once, then requests skip Redis."""
     monkeypatch.setenv("REDIS_BREAKER_RESET_SECONDS", "3600")
-    assert client.http.get(f"/monster/{fresh_name()}", headers=IMG).status_code == 200
+    assert client_on_redis.http.get(f"/monster/{fresh_name()}", headers=IMG).status_code == 200
     cache = app_redis_cache()
     os.kill(redis_service.pid, signal.SIGSTOP)
     try:
         latencies = []
         for _ in range(5):
             started = time.perf_counter()
-            response = client.http.get(f"/monster/{fresh_name()}", headers=IMG)
+            response = client_on_redis.http.get(f"/monster/{fresh_name()}", headers=IMG)
             latencies.append(time.perf_counter() - started)
             assert response.status_code == 200
             assert is_png(response.body)

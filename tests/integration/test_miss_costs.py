@@ -13,7 +13,6 @@ import pytest
 import redis
 from chalice.test import Client
 
-from app import app
 from chalicelib import image_check
 from chalicelib.cache import RedisCache, get_cache
 from chalicelib.config import get_settings
@@ -27,24 +26,19 @@ IMG = {"Accept": IMAGE_ACCEPT}
 DEAD_PROXY = "http://127.0.0.1:9"
 
 
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch, redis_service, counted: UpstreamServer) -> Client:
-    monkeypatch.setenv("REDIS_URL", redis_service.url)
-    monkeypatch.setenv("DNMONSTER_URL", counted.url)
-    with Client(app, stage_name="integration-test") as test_client:
-        yield test_client
-
-
-def test_a_miss_makes_three_redis_commands_and_a_hit_one(client: Client, redis_service) -> None:
+def test_a_miss_makes_three_redis_commands_and_a_hit_one(
+    client_on_redis: Client, redis_service
+) -> None:
     path = f"/monster/{secrets.token_hex(32)}"
-    assert client.http.get("/monster/warm-up", headers=IMG).status_code == 200  # connects
+    # connects
+    assert client_on_redis.http.get("/monster/warm-up", headers=IMG).status_code == 200
     cache = get_cache(get_settings().cache)
     assert isinstance(cache, RedisCache)
 
     before = cache.attempts
-    first = client.http.get(path, headers=IMG)
+    first = client_on_redis.http.get(path, headers=IMG)
     after_miss = cache.attempts
-    second = client.http.get(path, headers=IMG)
+    second = client_on_redis.http.get(path, headers=IMG)
     after_hit = cache.attempts
 
     assert first.status_code == second.status_code == 200
@@ -60,29 +54,31 @@ def _other_clients(admin: redis.Redis) -> set[int]:
 
 
 def test_a_warm_instance_sends_every_command_over_one_connection(
-    client: Client, redis_service
+    client_on_redis: Client, redis_service
 ) -> None:
     admin = redis_service.client()
     before = _other_clients(admin)
 
     for name in ("one", "two", "one", "three", "two"):  # misses and hits: 11 commands
-        assert client.http.get(f"/monster/{name}", headers=IMG).status_code == 200
+        assert client_on_redis.http.get(f"/monster/{name}", headers=IMG).status_code == 200
 
     assert len(_other_clients(admin) - before) == 1
 
 
 def test_a_connection_the_server_closed_is_replaced_before_the_next_command(
-    client: Client, redis_service, counted: UpstreamServer
+    client_on_redis: Client, redis_service, counted: UpstreamServer
 ) -> None:
     admin = redis_service.client()
     before = _other_clients(admin)
-    assert client.http.get("/monster/joe", headers=IMG).status_code == 200  # a miss: connects
+    assert (
+        client_on_redis.http.get("/monster/joe", headers=IMG).status_code == 200
+    )  # a miss: connects
     cache = get_cache(get_settings().cache)
     assert isinstance(cache, RedisCache)
     (app_connection,) = _other_clients(admin) - before
     assert admin.client_kill_filter(_id=app_connection) == 1  # as a failover would
 
-    answer = client.http.get("/monster/joe", headers=IMG)
+    answer = client_on_redis.http.get("/monster/joe", headers=IMG)
 
     assert answer.status_code == 200
     assert counted.calls == 1  # a hit: the new connection read the stored PNG
@@ -90,14 +86,14 @@ def test_a_connection_the_server_closed_is_replaced_before_the_next_command(
 
 
 def test_proxy_variables_do_not_route_the_dnmonster_call(
-    client: Client, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
+    client_on_redis: Client, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for variable in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
         monkeypatch.setenv(variable, DEAD_PROXY)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
 
-    answer = client.http.get(f"/monster/{secrets.token_hex(32)}", headers=IMG)
+    answer = client_on_redis.http.get(f"/monster/{secrets.token_hex(32)}", headers=IMG)
 
     assert answer.status_code == 200
     assert is_png(answer.body)
@@ -105,7 +101,7 @@ def test_proxy_variables_do_not_route_the_dnmonster_call(
 
 
 def test_a_miss_checks_the_png_once(
-    client: Client, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
+    client_on_redis: Client, counted: UpstreamServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checked: list[int] = []
     real_check = image_check.check_png
@@ -116,7 +112,7 @@ def test_a_miss_checks_the_png_once(
 
     monkeypatch.setattr(image_check, "check_png", counting_check)
 
-    answer = client.http.get(f"/monster/{secrets.token_hex(32)}", headers=IMG)
+    answer = client_on_redis.http.get(f"/monster/{secrets.token_hex(32)}", headers=IMG)
 
     assert answer.status_code == 200
     assert counted.calls == 1
